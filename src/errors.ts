@@ -8,6 +8,7 @@ export const ExitCode = {
   Api: 5,
   Locked: 6,
   Interrupted: 130,
+  BrokenPipe: 141,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -39,4 +40,19 @@ export class InterruptedError extends RobofyError {
     super(`interrupted by ${signal}`, { code: 'INTERRUPTED', exitCode: ExitCode.Interrupted });
     this.name = 'InterruptedError';
   }
+}
+
+/** stdout was closed by its reader (`robofy ... | head`): end quietly, as a shell tool would on SIGPIPE. */
+export class StdoutClosedError extends RobofyError {
+  constructor() {
+    super('stdout was closed', { code: 'EPIPE', exitCode: ExitCode.BrokenPipe });
+    this.name = 'StdoutClosedError';
+  }
+}
+
+/** The error that an aborted run should end with: the reason it was aborted with, or an interrupt. */
+export function abortError(signal: AbortSignal): RobofyError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof RobofyError) return reason;
+  return new InterruptedError(typeof reason === 'string' ? reason : 'a signal');
 }

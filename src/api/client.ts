@@ -1,0 +1,258 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { abortError, ExitCode, RobofyError } from '../errors.js';
+import { apiErrorFor, MalformedResponseError, NetworkError, parseErrorBody } from './errors.js';
+import { backoffDelay, isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+
+export interface ClientOptions {
+  apiUrl: string;
+  token: string;
+  userAgent: string;
+  signal: AbortSignal;
+  now: () => number;
+  /** Tests pass a MockAgent; otherwise one keep-alive Agent serves the whole run. */
+  dispatcher?: Dispatcher | undefined;
+  /** Connect, headers and idle-body timeout of one request. */
+  timeoutMs?: number | undefined;
+  /** Further attempts after the first fails in a retryable way. */
+  retries?: number | undefined;
+  /** A Retry-After longer than this fails the run instead of sleeping through it. */
+  maxRetryAfterMs?: number | undefined;
+  maxResponseBytes?: number | undefined;
+  backoffBaseMs?: number | undefined;
+  random?: (() => number) | undefined;
+  onEvent?: ((event: ClientEvent) => void) | undefined;
+}
+
+export type ClientEvent =
+  | { type: 'response'; path: string; status: number; ms: number; attempt: number }
+  | { type: 'retry'; path: string; attempt: number; waitMs: number; reason: string };
+
+export interface GetSpec {
+  /** Path and query, already encoded: build it with `apiPath`. */
+  path: string;
+  /** What a 404 means here, for the message ("project 12 / chatbot abc"). */
+  notFound?: string;
+  /** Aborts this request alone (the run's signal aborts all). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 5;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 120_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const BACKOFF_MAX_MS = 30_000;
+
+/** Joins encoded path segments and drops query parameters that have no value (never `?x=undefined`). */
+export function apiPath(segments: readonly (string | number)[], query: Record<string, string | undefined> = {}): string {
+  const path = `/${segments.map((segment) => encodeURIComponent(String(segment))).join('/')}`;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.append(name, value);
+  const search = params.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+/** The Robofy HTTP client: one connection pool, JSON in, errors mapped to exit codes, retries. */
+export class RobofyClient {
+  #retries = 0;
+  readonly #options: ClientOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #owned: boolean;
+  readonly #request: typeof import('undici').request;
+  readonly #headers: Record<string, string>;
+
+  private constructor(options: ClientOptions, undici: typeof import('undici')) {
+    this.#options = options;
+    this.#request = undici.request;
+    this.#owned = options.dispatcher === undefined;
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#dispatcher =
+      options.dispatcher ??
+      new undici.Agent({
+        keepAliveTimeout: 10_000,
+        connect: { timeout },
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        maxResponseSize: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      });
+    this.#headers = {
+      authorization: `Bearer ${options.token}`,
+      accept: 'application/json',
+      'user-agent': options.userAgent,
+    };
+  }
+
+  static async create(options: ClientOptions): Promise<RobofyClient> {
+    assertSafeTransport(options.apiUrl);
+    return new RobofyClient(options, await import('undici'));
+  }
+
+  /** How many retries this client has made so far, for the summary line. */
+  get retries(): number {
+    return this.#retries;
+  }
+
+  async getJson(spec: GetSpec): Promise<unknown> {
+    const maxRetries = this.#options.retries ?? DEFAULT_RETRIES;
+    for (let attempt = 1; ; attempt++) {
+      const failure = await this.#attempt(spec, attempt);
+      if (failure.ok) return failure.body;
+      if (attempt > maxRetries) {
+        throw new RobofyError(`${failure.error.message} (gave up after ${attempt} attempts)`, {
+          code: failure.error instanceof RobofyError ? failure.error.code : 'NETWORK',
+          exitCode: ExitCode.Api,
+          cause: failure.error,
+        });
+      }
+      const waitMs = this.#waitBeforeRetry(attempt, failure);
+      this.#retries++;
+      this.#options.onEvent?.({ type: 'retry', path: spec.path, attempt, waitMs, reason: failure.error.message });
+      await sleep(waitMs, combinedSignal(this.#options.signal, spec.signal));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.#dispatcher.close();
+  }
+
+  async #attempt(spec: GetSpec, attempt: number): Promise<AttemptResult> {
+    const started = this.#options.now();
+    const signal = combinedSignal(this.#options.signal, spec.signal);
+    try {
+      const response = await this.#request(`${this.#options.apiUrl}${spec.path}`, {
+        method: 'GET',
+        headers: this.#headers,
+        dispatcher: this.#dispatcher,
+        signal,
+        ...this.#timeouts(),
+      });
+      const text = await readText(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      const status = response.statusCode;
+      this.#options.onEvent?.({ type: 'response', path: spec.path, status, ms: this.#options.now() - started, attempt });
+      return interpret(status, response.headers, text, spec, this.#options.now());
+    } catch (error) {
+      return classifyThrown(error, signal);
+    }
+  }
+
+  #timeouts(): { headersTimeout?: number; bodyTimeout?: number } {
+    // An injected dispatcher (tests) gets the same per-request limits as our own Agent.
+    const timeout = this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    return { headersTimeout: timeout, bodyTimeout: timeout };
+  }
+
+  #waitBeforeRetry(attempt: number, failure: RetryableFailure): number {
+    const ceiling = this.#options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    if (failure.retryAfterMs !== undefined) {
+      if (failure.retryAfterMs > ceiling) {
+        throw new RobofyError(
+          `${failure.error.message}; the server asked to wait ${Math.ceil(failure.retryAfterMs / 1000)}s, ` +
+            `more than the ${Math.round(ceiling / 1000)}s this tool waits`,
+          { code: 'RETRY_AFTER_TOO_LONG', exitCode: ExitCode.Api, cause: failure.error },
+        );
+      }
+      return failure.retryAfterMs;
+    }
+    const base = this.#options.backoffBaseMs ?? 500;
+    return backoffDelay(attempt, { baseMs: base, maxMs: BACKOFF_MAX_MS }, this.#options.random ?? Math.random);
+  }
+}
+
+interface RetryableFailure {
+  ok: false;
+  error: Error;
+  retryAfterMs?: number | undefined;
+}
+type AttemptResult = { ok: true; body: unknown } | RetryableFailure;
+
+function interpret(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+  spec: GetSpec,
+  now: number,
+): AttemptResult {
+  if (status >= 200 && status < 300) {
+    try {
+      return { ok: true, body: JSON.parse(text) as unknown };
+    } catch (cause) {
+      return { ok: false, error: new MalformedResponseError(describeNonJson(headers, text), { cause }) };
+    }
+  }
+  if (status >= 300 && status < 400) {
+    throw new RobofyError(
+      `the API answered ${status} with a redirect to ${redirectOrigin(headers.location)}; not followed, so the key stays with the API host`,
+      { code: 'REDIRECT', exitCode: ExitCode.Api },
+    );
+  }
+  const error = apiErrorFor(parseErrorBody(status, text), spec.notFound);
+  if (!isRetryableStatus(status)) throw error;
+  return { ok: false, error, retryAfterMs: parseRetryAfter(headers['retry-after'], now) };
+}
+
+function classifyThrown(error: unknown, signal: AbortSignal): RetryableFailure {
+  if (signal.aborted) throw abortError(signal);
+  if (error instanceof RobofyError) throw error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const networkError = new NetworkError(`request failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, error);
+  if (!isRetryableErrorCode(code)) throw networkError;
+  return { ok: false, error: networkError };
+}
+
+async function readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      throw new RobofyError(`a response exceeded ${Math.round(maxBytes / 1048576)} MiB; refusing to read more`, {
+        code: 'RESPONSE_TOO_LARGE',
+        exitCode: ExitCode.Api,
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function describeNonJson(headers: Record<string, string | string[] | undefined>, text: string): string {
+  const type = String(headers['content-type'] ?? 'no content type').split(';')[0];
+  if (text.length === 0) return 'an empty body where JSON was expected';
+  if (/^\s*</.test(text)) return `${type} (HTML?) where JSON was expected`;
+  return `the body is not valid JSON (${text.length} bytes, ${type}; truncated?)`;
+}
+
+function redirectOrigin(location: string | string[] | undefined): string {
+  const value = Array.isArray(location) ? location[0] : location;
+  try {
+    return value ? new URL(value, 'http://relative.invalid').origin : 'nowhere';
+  } catch {
+    return 'an invalid location';
+  }
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The key is a permanent secret: never send it in clear text beyond this machine. */
+export function assertSafeTransport(apiUrl: string): void {
+  const url = new URL(apiUrl);
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.test(url.hostname)) {
+    throw new RobofyError(
+      `refusing to send the API key over plain http to ${url.host}; use https (http is allowed for localhost only)`,
+      { code: 'INSECURE_URL', exitCode: ExitCode.Usage },
+    );
+  }
+}
+
+function combinedSignal(run: AbortSignal, own: AbortSignal | undefined): AbortSignal {
+  return own ? AbortSignal.any([run, own]) : run;
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleepFor(ms, undefined, { signal });
+  } catch {
+    throw abortError(signal);
+  }
+}

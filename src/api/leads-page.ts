@@ -1,0 +1,55 @@
+import type { Lead, LeadsPage } from './types.js';
+import { isRecord, MalformedResponseError } from './errors.js';
+
+/**
+ * Reads one page of the list-leads endpoint, whatever documented shape it
+ * comes in. The vendor's page puts `next_page_token` inside `data.report` in
+ * its example and directly under `data` in its schema, and says an exhausted
+ * cursor "may be empty or null": read both places, and treat missing, null
+ * and "" as the end. Rows are checked, not copied, so `--raw` writes them
+ * exactly as they came.
+ */
+export function parseLeadsPage(body: unknown): LeadsPage {
+  if (!isRecord(body)) throw new MalformedResponseError(`expected a JSON object, got ${describe(body)}`);
+  const data = body.data;
+  if (!isRecord(data)) throw new MalformedResponseError(`expected a "data" object, got ${describe(data)}`);
+  const report = data.report;
+  if (!isRecord(report)) throw new MalformedResponseError(`expected "data.report" to be an object, got ${describe(report)}`);
+  const rows = report.rows;
+  if (!Array.isArray(rows)) throw new MalformedResponseError(`expected "data.report.rows" to be an array, got ${describe(rows)}`);
+  for (let index = 0; index < rows.length; index++) checkRow(rows[index], index);
+  return {
+    rows: rows as Lead[],
+    nextPageToken: readToken(report.next_page_token, 'data.report') ?? readToken(data.next_page_token, 'data'),
+  };
+}
+
+function checkRow(row: unknown, index: number): void {
+  if (!isRecord(row)) throw new MalformedResponseError(`row ${index + 1} is ${describe(row)}, not an object`);
+  const id = row.id;
+  if (!((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
+    throw new MalformedResponseError(`row ${index + 1} has no usable "id" (got ${describe(id)})`);
+  }
+  const fields = row.lead_data;
+  if (fields === undefined || fields === null) return;
+  if (!Array.isArray(fields)) {
+    throw new MalformedResponseError(`lead ${String(id)}: "lead_data" is ${describe(fields)}, not an array`);
+  }
+  for (const field of fields) {
+    if (!isRecord(field)) throw new MalformedResponseError(`lead ${String(id)}: a lead_data entry is ${describe(field)}, not an object`);
+  }
+}
+
+function readToken(value: unknown, where: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  throw new MalformedResponseError(`"${where}.next_page_token" is ${describe(value)}, not a string`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return 'nothing';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

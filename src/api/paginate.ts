@@ -1,0 +1,99 @@
+import { ExitCode, RobofyError } from '../errors.js';
+import { apiPath, type RobofyClient } from './client.js';
+import { parseLeadsPage } from './leads-page.js';
+import type { LeadsPage } from './types.js';
+
+export interface LeadsQuery {
+  projectId: number;
+  chatbotId: string;
+  sessionId?: string | undefined;
+}
+
+export interface PageOptions {
+  /** Start from this token instead of the first page (resuming). */
+  startToken?: string | undefined;
+  /** Fail rather than page forever through a runaway listing. */
+  maxPages?: number | undefined;
+}
+
+export interface FetchedPage extends LeadsPage {
+  /** 1-based position of this page in the run. */
+  number: number;
+  /** The token this page was fetched with (null for the first page). */
+  token: string | null;
+}
+
+export const DEFAULT_MAX_PAGES = 1_000_000;
+
+export function leadsPath(query: LeadsQuery, token: string | null): string {
+  return apiPath(['v1', 'ai-agent', 'leads', query.projectId, query.chatbotId], {
+    nextPageToken: token ?? undefined,
+    sessionId: query.sessionId,
+  });
+}
+
+/**
+ * Every page of one listing, in order. Each page is parsed whole before it is
+ * yielded, and the next one is already being fetched while the caller writes
+ * this one: pages are sequential (each token comes from the previous page),
+ * so this overlap is the only parallelism there is.
+ */
+export async function* paginateLeads(
+  client: RobofyClient,
+  query: LeadsQuery,
+  options: PageOptions = {},
+): AsyncGenerator<FetchedPage> {
+  const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const seen = new Set<string>();
+  const notFound = `project ${query.projectId} / chatbot ${query.chatbotId}`;
+  let token = options.startToken ?? null;
+  if (token !== null) seen.add(token);
+  let pending: InFlight | undefined = fetchPage(client, query, token, notFound);
+  try {
+    for (let number = 1; pending; number++) {
+      const page = await pending.result;
+      pending = undefined;
+      const next = page.nextPageToken;
+      if (next !== null) {
+        if (seen.has(next)) throw loopError(next, number);
+        if (number >= maxPages) throw tooManyPages(maxPages);
+        seen.add(next);
+        pending = fetchPage(client, query, next, notFound);
+      }
+      yield { ...page, number, token };
+      token = next;
+    }
+  } finally {
+    pending?.cancel();
+  }
+}
+
+interface InFlight {
+  result: Promise<LeadsPage>;
+  cancel(): void;
+}
+
+function fetchPage(client: RobofyClient, query: LeadsQuery, token: string | null, notFound: string): InFlight {
+  const controller = new AbortController();
+  const result = client
+    .getJson({ path: leadsPath(query, token), notFound, signal: controller.signal })
+    .then(parseLeadsPage);
+  // A prefetch the caller never reads (it stopped early) must not surface as an unhandled rejection.
+  result.catch(() => undefined);
+  return { result, cancel: () => controller.abort('cancelled') };
+}
+
+function loopError(token: string, page: number): RobofyError {
+  const shown = token.length > 40 ? `${token.slice(0, 40)}…` : token;
+  return new RobofyError(`the API sent page token "${shown}" again after page ${page}: a pagination loop; stopping`, {
+    code: 'PAGINATION_LOOP',
+    exitCode: ExitCode.Api,
+  });
+}
+
+function tooManyPages(maxPages: number): RobofyError {
+  return new RobofyError(`stopped after ${maxPages} pages; raise --max-pages if the listing really is that long`, {
+    code: 'TOO_MANY_PAGES',
+    exitCode: ExitCode.Api,
+  });
+}

@@ -1,0 +1,145 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { IO } from './io.js';
+import { ExitCode } from './errors.js';
+import { cliVersion } from './version.js';
+import { reportError } from './ui/report-error.js';
+
+/**
+ * Parses argv, runs one command and returns the exit code. Nothing here or
+ * below exits the process: `bin/robofy.js` sets `process.exitCode`.
+ */
+export async function run(argv: readonly string[], io: IO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    return exitCodeFor(error, io, argv.includes('--verbose'));
+  }
+}
+
+function exitCodeFor(error: unknown, io: IO, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (through configureOutput).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return ExitCode.Ok;
+    }
+    return ExitCode.Usage;
+  }
+  return reportError(error, io, verbose);
+}
+
+function buildProgram(io: IO): Command {
+  const program = new Command('robofy')
+    .description('Export the leads captured by Robofy AI agents.')
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addHelpText('after', HELP_FOOTER);
+
+  program
+    .command('login')
+    .description('store an API key (asked for on a TTY; --with-token reads it from stdin)')
+    .option('--with-token', 'read the key from standard input')
+    .option('--no-verify', 'save the key without checking it against the API')
+    .addOption(apiUrlOption())
+    .option('--verbose', 'show each request on stderr')
+    .action(async (options: Record<string, unknown>) => {
+      const { runLogin } = await import('./commands/login.js');
+      await runLogin(options, io);
+    });
+
+  program
+    .command('logout')
+    .description('forget the stored API key')
+    .action(async () => {
+      const { runLogout } = await import('./commands/logout.js');
+      await runLogout(io);
+    });
+
+  program
+    .command('whoami')
+    .description('show which API key is in use (masked), where it comes from, and the API URL')
+    .addOption(apiUrlOption())
+    .action(async (options: Record<string, unknown>) => {
+      const { runWhoami } = await import('./commands/whoami.js');
+      await runWhoami(options, io);
+    });
+
+  const leads = program.command('leads').description('export and follow leads');
+  leads.command('export').description('export leads to CSV, JSONL or JSON');
+  for (const command of leads.commands) command.helpOption('-h, --help', 'show help');
+  configureExport(leads.commands[0]!, io);
+  for (const command of [program, ...program.commands, ...leads.commands]) {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  }
+  return program;
+}
+
+function configureExport(command: Command, io: IO): void {
+  addLeadsQueryOptions(command)
+    .addOption(
+      new Option('-f, --format <format>', 'output format (default: from the --output extension, else csv)').choices([
+        'csv',
+        'jsonl',
+        'json',
+      ]),
+    )
+    .option('-o, --output <file>', 'write to this file, atomically (default or "-": stdout)')
+    .option('--columns <list>', 'comma-separated columns to keep, in this order')
+    .option('--raw', 'jsonl/json: each lead exactly as the API sent it (lead_data nested)')
+    .option('--since <time>', 'only leads created at or after this time (2025-01-15, "2025-01-15 10:30:00", ISO 8601, or 24h, 7d)')
+    .option('--until <time>', 'only leads created before this time (same forms)')
+    .option('--limit <n>', 'stop after this many leads')
+    .option('--no-header', 'csv: leave out the header row')
+    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp())
+    .addHelpText('after', EXPORT_EXAMPLES)
+    .action(async (options: Record<string, unknown>) => {
+      const { runExport } = await import('./commands/leads/export.js');
+      await runExport(options, io);
+    });
+}
+
+function addLeadsQueryOptions(command: Command): Command {
+  return command
+    .requiredOption('-p, --project <id>', 'project id (an integer)')
+    .requiredOption('-c, --chatbot <id>', 'chatbot id')
+    .option('--session <id>', 'only leads of this chat session')
+    .addOption(apiUrlOption())
+    .option('--retries <n>', 'retries of a failed request (429, 5xx, network)', '5')
+    .option('--timeout <seconds>', 'timeout of one request', '30')
+    .option('-q, --quiet', 'no progress or summary on stderr')
+    .option('--verbose', 'each request, retry, status and timing on stderr; full errors');
+}
+
+function apiUrlOption(): Option {
+  return new Option('--api-url <url>', 'API base URL (env: ROBOFY_API_URL; default https://agents.robofy.ai)');
+}
+
+
+const HELP_FOOTER = `
+Environment:
+  ROBOFY_TOKEN        API key (wins over the stored one)
+  ROBOFY_API_URL      API base URL
+  ROBOFY_CONFIG_DIR   folder of the config file
+  NO_COLOR            no colour on stderr
+
+Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 no key or key
+rejected, 4 project or chatbot not found, 5 API or network failure, 6 another
+run holds the state file, 130 interrupted, 141 stdout closed early.`;
+
+const EXPORT_EXAMPLES = `
+Examples:
+  $ robofy leads export -p 12 -c abc --format csv > leads.csv
+  $ robofy leads export -p 12 -c abc --format jsonl | jq -r .email
+  $ robofy leads export -p 12 -c abc -o leads.csv --since 7d --columns created_at,name,email
+  $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl`;

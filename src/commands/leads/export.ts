@@ -1,0 +1,129 @@
+import type { IO } from '../../io.js';
+import { UsageError } from '../../errors.js';
+import { paginateLeads, type LeadsQuery } from '../../api/paginate.js';
+import { LeadDeduper } from '../../leads/dedupe.js';
+import { createTimeFilter } from '../../leads/time-filter.js';
+import { parseTimeBound } from '../../leads/time.js';
+import { createSink, type OutputFormat } from '../../output/sink.js';
+import { exportLeads } from '../../export/export-leads.js';
+import { openDestination } from '../../export/destination.js';
+import { createProgress, plural, seconds } from '../../ui/progress.js';
+import { connect } from '../connect.js';
+import {
+  optionalString,
+  parseChatbotId,
+  parseColumns,
+  parseCount,
+  parseProjectId,
+  parseSeconds,
+} from '../parse-options.js';
+
+export interface ExportOptions {
+  query: LeadsQuery;
+  format: OutputFormat;
+  output: string | undefined;
+  columns: string[] | undefined;
+  raw: boolean;
+  since: number | undefined;
+  until: number | undefined;
+  limit: number | undefined;
+  header: boolean;
+  escapeFormulas: boolean;
+  maxPages: number | undefined;
+  apiUrl: string | undefined;
+  retries: number;
+  timeoutMs: number;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** Turns commander's raw values into checked options; every mistake is a UsageError. */
+export function parseExportOptions(raw: Record<string, unknown>, now: number): ExportOptions {
+  const output = optionalString(raw.output);
+  const format = (optionalString(raw.format) as OutputFormat | undefined) ?? formatFromPath(output) ?? 'csv';
+  const options: ExportOptions = {
+    query: {
+      projectId: parseProjectId(raw.project),
+      chatbotId: parseChatbotId(raw.chatbot),
+      sessionId: optionalString(raw.session),
+    },
+    format,
+    output: output === '-' ? undefined : output,
+    columns: parseColumns(raw.columns),
+    raw: raw.raw === true,
+    since: raw.since === undefined ? undefined : parseTimeBound(String(raw.since), now),
+    until: raw.until === undefined ? undefined : parseTimeBound(String(raw.until), now),
+    limit: parseCount('--limit', raw.limit, 1),
+    header: raw.header !== false,
+    escapeFormulas: raw.escapeFormulas !== false,
+    maxPages: parseCount('--max-pages', raw.maxPages, 1),
+    apiUrl: optionalString(raw.apiUrl),
+    retries: parseCount('--retries', raw.retries, 0) ?? 5,
+    timeoutMs: parseSeconds('--timeout', raw.timeout, 0.1),
+    quiet: raw.quiet === true,
+    verbose: raw.verbose === true,
+  };
+  checkCombinations(options);
+  return options;
+}
+
+function checkCombinations(options: ExportOptions): void {
+  if (options.raw && options.format === 'csv') throw new UsageError('--raw works with --format jsonl or json, not csv');
+  if (options.raw && options.columns) throw new UsageError('--raw writes leads as they are: it cannot be combined with --columns');
+  if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
+    throw new UsageError('--since must be earlier than --until');
+  }
+}
+
+function formatFromPath(path: string | undefined): OutputFormat | undefined {
+  const extension = path?.toLowerCase().match(/\.(csv|jsonl|ndjson|json)$/)?.[1];
+  if (extension === 'ndjson') return 'jsonl';
+  return extension as OutputFormat | undefined;
+}
+
+export async function runExport(raw: Record<string, unknown>, io: IO): Promise<void> {
+  const options = parseExportOptions(raw, io.now());
+  const started = io.now();
+  const { client } = await connect(io, options);
+  const progress = await createProgress(io, { quiet: options.quiet });
+  const destination = await openDestination(options.output, io.stdout);
+  const sink = createSink(options.format, {
+    out: destination.out,
+    raw: options.raw,
+    header: options.header,
+    escapeFormulas: options.escapeFormulas,
+    ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
+  });
+  let warned = false;
+  const keep = createTimeFilter({ since: options.since, until: options.until }, (lead) => {
+    if (warned) return;
+    warned = true;
+    progress.warn(`lead ${String(lead.id)} has a created_at that is not a date (${JSON.stringify(lead.created_at)}); kept`);
+  });
+  try {
+    const result = await exportLeads({
+      pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),
+      sink,
+      deduper: new LeadDeduper(),
+      keep,
+      limit: options.limit,
+      signal: io.signal,
+      onPage: (_page, done) => progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`),
+    });
+    await sink.finish();
+    await destination.commit();
+    const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
+    progress.stop(
+      `Exported ${plural(result.leads, 'lead')} to ${destination.label} in ${seconds(io.now() - started)} ` +
+        `(${plural(result.pages, 'page')}${retries})`,
+    );
+  } catch (error) {
+    progress.stop();
+    await sink.abort();
+    await destination.abort();
+    throw error;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { UsageError } from '../errors.js';
+
+/** A whole number in range, or undefined when the option was not given. */
+export function parseCount(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const number = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(number) || number < min) {
+    throw new UsageError(`${name} must be a whole number of at least ${min}, got "${String(value)}"`);
+  }
+  return number;
+}
+
+/** Seconds as given on the command line (fractions allowed), in milliseconds. */
+export function parseSeconds(name: string, value: unknown, min: number): number {
+  const text = String(value).trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number < min) {
+    throw new UsageError(`${name} must be a number of seconds of at least ${min}, got "${String(value)}"`);
+  }
+  return Math.round(number * 1000);
+}
+
+export function parseProjectId(value: unknown): number {
+  const id = parseCount('--project', value, 0);
+  if (id === undefined) throw new UsageError('--project is required');
+  return id;
+}
+
+export function parseChatbotId(value: unknown): string {
+  const id = typeof value === 'string' ? value.trim() : '';
+  if (id === '') throw new UsageError('--chatbot must not be empty');
+  return id;
+}
+
+/** `--columns a,b,c`: names trimmed, empties rejected, repeats rejected. */
+export function parseColumns(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const names = String(value)
+    .split(',')
+    .map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new UsageError(`--columns has an empty name: "${String(value)}"`);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined) throw new UsageError(`--columns names "${repeated}" twice`);
+  return names;
+}
+
+export function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

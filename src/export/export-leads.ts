@@ -1,0 +1,60 @@
+import type { FetchedPage } from '../api/paginate.js';
+import type { Lead } from '../api/types.js';
+import { abortError } from '../errors.js';
+import type { LeadDeduper } from '../leads/dedupe.js';
+import type { LeadSink } from '../output/sink.js';
+
+export interface ExportJob {
+  pages: AsyncIterable<FetchedPage>;
+  sink: LeadSink;
+  deduper: LeadDeduper;
+  signal: AbortSignal;
+  /** Leads to write (time window, state); the rest are skipped. */
+  keep?: ((lead: Lead) => boolean) | undefined;
+  /** Stop paging once this many leads are written. */
+  limit?: number | undefined;
+  /** Called after each page is written. */
+  onPage?: ((page: FetchedPage, progress: ExportProgress) => void) | undefined;
+  /** Asked after each page: true stops paging early (the rest is known to be delivered). */
+  done?: ((page: FetchedPage) => boolean) | undefined;
+}
+
+export interface ExportProgress {
+  pages: number;
+  leads: number;
+  duplicates: number;
+}
+
+/**
+ * Pages → dedupe → filter → sink. A page is written only once it was parsed
+ * whole, so a failed page never leaves a partial page behind in the output.
+ */
+export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
+  const progress: ExportProgress = { pages: 0, leads: 0, duplicates: 0 };
+  for await (const page of job.pages) {
+    if (job.signal.aborted) throw abortError(job.signal);
+    const selected = selectLeads(page.rows, job, progress);
+    const room = job.limit === undefined ? selected.length : job.limit - progress.leads;
+    const batch = room < selected.length ? selected.slice(0, room) : selected;
+    if (batch.length > 0) await job.sink.writeLeads(batch);
+    progress.pages++;
+    progress.leads += batch.length;
+    job.onPage?.(page, progress);
+    if (job.limit !== undefined && progress.leads >= job.limit) break;
+    if (job.done?.(page)) break;
+  }
+  if (job.signal.aborted) throw abortError(job.signal);
+  return progress;
+}
+
+function selectLeads(rows: readonly Lead[], job: ExportJob, progress: ExportProgress): Lead[] {
+  const selected: Lead[] = [];
+  for (const lead of rows) {
+    if (!job.deduper.isNew(lead)) {
+      progress.duplicates++;
+      continue;
+    }
+    if (job.keep === undefined || job.keep(lead)) selected.push(lead);
+  }
+  return selected;
+}
