@@ -1,0 +1,363 @@
+/**
+ * A fake Robofy API: a real HTTP server on 127.0.0.1 that honours every shape
+ * the vendor documents (and the ones it leaves open), so the CLI is tested
+ * through real sockets rather than mocks. No vitest imports: the benchmark and
+ * `main.ts` run it from dist/.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  VENDOR_EXAMPLE_BODY,
+  VENDOR_EXAMPLE_ROW_JSON,
+  VENDOR_EXAMPLE_TOKEN,
+  defaultErrorDetail,
+  errorBody,
+  renderLeadsPage,
+  type LastPageToken,
+  type PageShape,
+  type TokenLocation,
+} from './bodies.js';
+import { JSON_TYPE, findFault, isContentFault, modifyContent, send, serveFault, type Fault, type PageContent } from './faults.js';
+import { ByteWriter } from './bytes.js';
+import { DEFAULT_START_TIME, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type RowWriter } from './leads.js';
+import { LeadStore, type AddOptions } from './store.js';
+import { decodePageToken, encodePageToken } from './tokens.js';
+
+export type { Fault, PageContent } from './faults.js';
+export type { LastPageToken, TokenLocation } from './bodies.js';
+export { VENDOR_EXAMPLE_BODY, VENDOR_EXAMPLE_TOKEN, errorBody } from './bodies.js';
+export {
+  SESSION_IDS,
+  createLeadGenerator,
+  createRowWriter,
+  formatLeadTime,
+  generateLead,
+  parseLeadTime,
+  renderRowJson,
+  type GeneratedLead,
+  type LeadFieldRow,
+  type LeadGenOptions,
+  type LeadRow,
+} from './leads.js';
+export { decodePageToken, encodePageToken } from './tokens.js';
+
+export interface FakeApiOptions {
+  /** Accepted bearer key; default 'test-token-1234567890'. */
+  token?: string;
+  /** A key that gets 403 FORBIDDEN; default 'forbidden-token-0000'. */
+  forbiddenToken?: string;
+  /** Existing project id -> chatbot ids; default { '12': ['abc'] }. */
+  projects?: Record<string, string[]>;
+  /** How many generated leads; default 25. */
+  leads?: number;
+  /** Default 10. */
+  pageSize?: number;
+  /** By created_at; default 'desc' (newest first). */
+  order?: 'asc' | 'desc';
+  /** Where next_page_token goes; default 'report'. */
+  tokenLocation?: TokenLocation;
+  /** How the end is signalled; default 'null'. */
+  lastPageToken?: LastPageToken;
+  /** lead_data fields per lead; default 4 (name, email, phone, message, then field_5...). */
+  fields?: number;
+  /** Leads with index >= fromLead (capture order) also carry these fields. */
+  lateFields?: { fromLead: number; names: string[] };
+  /** Delay before answering each leads page. */
+  latencyMs?: number;
+  /** Serve exactly the vendor's example body as page 1, then an empty last page. */
+  fixture?: 'vendor-example';
+  faults?: Fault[];
+  /** created_at of lead 0; default '2025-01-15 10:30:00'; lead i is i minutes later. */
+  startTime?: string;
+  /** Tokens that contain `+`, `/` and `=` (see tokens.ts), to prove the client URL-encodes them. */
+  awkwardTokens?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** As received: path and query string, still percent-encoded. */
+  url: string;
+  /** The raw path, still percent-encoded. */
+  path: string;
+  /** Decoded query parameters (the last one wins if a name repeats). */
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface FakeApi {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** Every request, in order. */
+  requests: RecordedRequest[];
+  /** Only leads-endpoint requests. */
+  leadRequests(): RecordedRequest[];
+  /** Capture new leads now: the newest, unless createdAt is given (a "late" lead). */
+  addLeads(count: number, opts?: AddOptions): GeneratedLead[];
+  /** Replace faults and reset attempt counters. */
+  setFaults(faults: Fault[]): void;
+  /** Stop, destroying open sockets (a hanging request does not block it). */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TOKEN = 'test-token-1234567890';
+export const DEFAULT_FORBIDDEN_TOKEN = 'forbidden-token-0000';
+export const DEFAULT_PROJECTS: Readonly<Record<string, string[]>> = { '12': ['abc'] };
+
+const LEADS_PREFIX = '/v1/ai-agent/leads/';
+const VENDOR_EXAMPLE_BYTES = Buffer.from(VENDOR_EXAMPLE_BODY);
+
+interface Config {
+  token: string;
+  forbiddenToken: string;
+  projects: Map<string, Set<string>>;
+  pageSize: number;
+  order: 'asc' | 'desc';
+  shape: PageShape;
+  latencyMs: number;
+  fixture: boolean;
+  awkwardTokens: boolean;
+}
+
+/** A request that passed auth and validation: what to serve. */
+interface PageRequest {
+  page: number;
+  sessionId: string | undefined;
+}
+
+export async function startFakeApi(options: FakeApiOptions & { port?: number } = {}): Promise<FakeApi> {
+  const api = new FakeApiServer(options);
+  await api.listen(options.port ?? 0);
+  return api;
+}
+
+class FakeApiServer implements FakeApi {
+  url = '';
+  readonly requests: RecordedRequest[] = [];
+  private faults: Fault[];
+  private attempts = new Map<number, number>();
+  private readonly config: Config;
+  private readonly store: LeadStore;
+  private readonly writeRow: RowWriter;
+  /** Scratch for rendering pages; rendering is synchronous, so one is enough. */
+  private readonly writer = new ByteWriter();
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: FakeApiOptions) {
+    this.config = resolveConfig(options);
+    this.faults = options.faults ?? [];
+    const leads = options.leads ?? 25;
+    if (!Number.isSafeInteger(leads) || leads < 0) throw new RangeError(`leads must be a non-negative integer, got ${leads}`);
+    this.store = new LeadStore(leads, parseLeadTime(options.startTime ?? DEFAULT_START_TIME), createLeadGenerator(options));
+    this.writeRow = createRowWriter(options);
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        resolve();
+      });
+    });
+  }
+
+  leadRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.startsWith(LEADS_PREFIX));
+  }
+
+  addLeads(count: number, opts: AddOptions = {}): GeneratedLead[] {
+    return this.store.add(count, opts);
+  }
+
+  setFaults(faults: Fault[]): void {
+    this.faults = faults;
+    this.attempts = new Map();
+  }
+
+  close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // server.close() alone waits for in-flight requests; a hung one would never end.
+    for (const socket of this.sockets) socket.destroy();
+    return closed;
+  }
+
+  /** setTimeout that close() can cancel, so no timer outlives the server. */
+  private later = (ms: number, fn: () => void): void => {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  };
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const rec = recordRequest(req);
+    this.requests.push(rec);
+    if (rec.path === '/v1/account/details') return this.accountDetails(req, res);
+    if (rec.path.startsWith(LEADS_PREFIX)) {
+      const segments = rec.path.slice(LEADS_PREFIX.length).split('/');
+      if (segments.length === 2) return this.leads(req, res, segments[0] ?? '', segments[1] ?? '');
+    }
+    sendError(res, 404, `No such endpoint: ${req.method ?? 'GET'} ${rec.path}`);
+  }
+
+  private accountDetails(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') return sendError(res, 405, `Use GET for ${req.url ?? ''}.`);
+    if (!this.authorized(req, res)) return;
+    send(res, 200, JSON.stringify({ message: 'ok', data: { account: { name: 'Test' } } }));
+  }
+
+  /** Answers 401/403 itself and returns false when the key is not the accepted one. */
+  private authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    const match = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+    const key = match?.[1];
+    if (key === this.config.token) return true;
+    if (key !== undefined && key === this.config.forbiddenToken) sendError(res, 403, defaultErrorDetail(403));
+    else sendError(res, 401, defaultErrorDetail(401));
+    return false;
+  }
+
+  private leads(req: IncomingMessage, res: ServerResponse, rawProject: string, rawChatbot: string): void {
+    if (req.method !== 'GET') return sendError(res, 405, 'Use GET to list leads.');
+    if (!this.authorized(req, res)) return;
+    const parsed = this.parseLeadsRequest(rawProject, rawChatbot, req.url ?? '');
+    if ('status' in parsed) return sendError(res, parsed.status, parsed.detail, parsed.code);
+    const attempt = (this.attempts.get(parsed.page) ?? 0) + 1;
+    this.attempts.set(parsed.page, attempt);
+    const fault = findFault(this.faults, parsed.page, attempt);
+    const answer = (): void => this.answerLeads(res, parsed, fault);
+    if (this.config.latencyMs > 0) this.later(this.config.latencyMs, answer);
+    else answer();
+  }
+
+  /** Validation in the order a real API would likely apply it: path, then project, then query. */
+  private parseLeadsRequest(rawProject: string, rawChatbot: string, url: string): PageRequest | { status: number; detail: string; code?: string } {
+    const projectId = decodeSegment(rawProject);
+    const chatbotId = decodeSegment(rawChatbot);
+    if (projectId === null || chatbotId === null) return { status: 400, detail: 'The path is not valid percent-encoding.' };
+    if (!/^-?\d+$/.test(projectId)) return { status: 400, detail: `projectId must be an integer, got ${JSON.stringify(projectId)}.` };
+    if (chatbotId === '') return { status: 400, detail: 'chatbotId is required.' };
+    const chatbots = this.config.projects.get(canonicalProjectId(projectId));
+    if (chatbots === undefined) return { status: 404, code: 'PROJECT_NOT_FOUND', detail: `Project ${projectId} was not found.` };
+    if (!chatbots.has(chatbotId)) return { status: 404, code: 'PROJECT_NOT_FOUND', detail: `Chatbot ${JSON.stringify(chatbotId)} was not found in project ${projectId}.` };
+    const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+    const token = queryParam(query, 'nextPageToken');
+    const sessionId = queryParam(query, 'sessionId');
+    if (typeof token === 'object') return token;
+    if (typeof sessionId === 'object') return sessionId;
+    const page = token === undefined ? 1 : decodePageToken(token);
+    if (page === null) return { status: 400, detail: `nextPageToken ${JSON.stringify(token)} is not a valid page token.` };
+    return { page, sessionId };
+  }
+
+  private answerLeads(res: ServerResponse, req: PageRequest, fault: Fault | undefined): void {
+    if (res.destroyed) return;
+    if (fault === undefined) return this.sendPage(res, this.body(req.page, this.content(req)));
+    if (isContentFault(fault)) {
+      const previous = (): PageContent => this.content({ ...req, page: Math.max(1, req.page - 1) });
+      return this.sendPage(res, this.render(modifyContent(fault, this.content(req), previous)));
+    }
+    serveFault(fault, res, () => this.body(req.page, this.content(req)), this.later);
+  }
+
+  private sendPage(res: ServerResponse, body: Buffer): void {
+    // Recycle the page's buffer once sent; release() ignores bodies the writer did not lend (the fixture's).
+    send(res, 200, body, JSON_TYPE, {}, () => this.writer.release(body));
+  }
+
+  /** The page as it goes out; the fixture's first page exactly as the vendor printed it. */
+  private body(page: number, content: PageContent): Buffer {
+    return this.config.fixture && page === 1 ? VENDOR_EXAMPLE_BYTES : this.render(content);
+  }
+
+  private render(content: PageContent): Buffer {
+    return renderLeadsPage(this.writer, content.rows, content.token, this.config.shape, this.writeRow);
+  }
+
+  private content({ page, sessionId }: PageRequest): PageContent {
+    if (this.config.fixture) return page === 1 ? { rows: [VENDOR_EXAMPLE_ROW_JSON], token: VENDOR_EXAMPLE_TOKEN } : { rows: [], token: null };
+    const { pageSize, order, awkwardTokens } = this.config;
+    const listing = this.store.listing(sessionId);
+    const offset = (page - 1) * pageSize;
+    const rows =
+      order === 'asc'
+        ? listing.rows(offset, offset + pageSize)
+        : listing.rows(listing.total - offset - pageSize, listing.total - offset).reverse();
+    return {
+      rows,
+      token: offset + pageSize < listing.total ? encodePageToken(page + 1, awkwardTokens) : null,
+    };
+  }
+}
+
+function resolveConfig(options: FakeApiOptions): Config {
+  const pageSize = options.pageSize ?? 10;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+  const projects = new Map<string, Set<string>>();
+  for (const [id, chatbots] of Object.entries(options.projects ?? DEFAULT_PROJECTS)) projects.set(canonicalProjectId(id), new Set(chatbots));
+  return {
+    token: options.token ?? DEFAULT_TOKEN,
+    forbiddenToken: options.forbiddenToken ?? DEFAULT_FORBIDDEN_TOKEN,
+    projects,
+    pageSize,
+    order: options.order ?? 'desc',
+    shape: { tokenLocation: options.tokenLocation ?? 'report', lastPageToken: options.lastPageToken ?? 'null' },
+    latencyMs: options.latencyMs ?? 0,
+    fixture: options.fixture === 'vendor-example',
+    awkwardTokens: options.awkwardTokens ?? false,
+  };
+}
+
+/** `012` and `12` name the same integer project. */
+function canonicalProjectId(id: string): string {
+  return /^-?\d+$/.test(id) ? BigInt(id).toString() : id;
+}
+
+function decodeSegment(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A query parameter's value, or a 400 for values a correct client never
+ * sends: the docs' curl line sends the literal `undefined`, and an empty or
+ * repeated parameter means the client built its query wrong.
+ */
+function queryParam(query: URLSearchParams, name: string): string | undefined | { status: number; detail: string } {
+  const values = query.getAll(name);
+  if (values.length === 0) return undefined;
+  if (values.length > 1) return { status: 400, detail: `${name} was given ${values.length} times.` };
+  const value = values[0] ?? '';
+  if (value === 'undefined') return { status: 400, detail: `${name} is the literal string "undefined"; omit the parameter when it has no value.` };
+  if (value === '') return { status: 400, detail: `${name} is empty; omit the parameter when it has no value.` };
+  return value;
+}
+
+function recordRequest(req: IncomingMessage): RecordedRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: req.method ?? 'GET',
+    url,
+    path: q < 0 ? url : url.slice(0, q),
+    query: Object.fromEntries(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))),
+    headers: { ...req.headers },
+  };
+}
+
+function sendError(res: ServerResponse, status: number, detail: string, code?: string): void {
+  send(res, status, errorBody(status, detail, code));
+}
