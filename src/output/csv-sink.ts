@@ -1,0 +1,138 @@
+import { tmpdir } from 'node:os';
+import type { Writable } from 'node:stream';
+import type { Lead } from '../api/types.js';
+import { ColumnSet, toCells } from '../leads/column-set.js';
+import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
+import { CsvSpool, DEFAULT_READ_CHUNK } from './csv-spool.js';
+import { csvHeader, csvRecord } from './csv-text.js';
+import { holdErrors } from './hold-errors.js';
+import type { LeadSink, SinkOptions } from './sink.js';
+import { flushed, writeChunk } from './write-chunk.js';
+
+/** Knobs for tests; the defaults are what the CLI uses. */
+export interface CsvTuning {
+  /** Bytes per read when the spool is copied out. */
+  readChunk?: number;
+}
+
+/**
+ * RFC 4180 CSV (see csvRecord). With `columns` the rows stream straight to
+ * `out`; without, the header is the union of every lead's columns, known
+ * only at the end, so rows are spooled to a temp file and copied out by
+ * finish().
+ */
+export function createCsvSink(options: SinkOptions, tuning: CsvTuning = {}): LeadSink {
+  return options.columns === undefined
+    ? new SpooledCsvSink(options, tuning.readChunk ?? DEFAULT_READ_CHUNK)
+    : new StreamingCsvSink(options, options.columns);
+}
+
+abstract class CsvSinkBase implements LeadSink {
+  protected readonly out: Writable;
+  protected readonly header: boolean;
+  protected readonly escapeFormulas: boolean;
+  protected readonly release: () => void;
+  #count = 0;
+
+  constructor(options: SinkOptions, protected readonly columns: ColumnSet) {
+    this.out = options.out;
+    this.header = options.header !== false;
+    this.escapeFormulas = options.escapeFormulas !== false;
+    this.release = holdErrors(options.out);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
+    if (leads.length === 0) return undefined;
+    this.#count += leads.length;
+    return this.writePage(leads);
+  }
+
+  protected abstract writePage(leads: readonly Lead[]): Promise<void> | undefined;
+  abstract finish(): Promise<void>;
+  abstract abort(): Promise<void>;
+
+  protected headerText(): string {
+    return this.header ? csvHeader(this.columns.names, this.escapeFormulas) : '';
+  }
+}
+
+class StreamingCsvSink extends CsvSinkBase {
+  #headerWritten = false;
+
+  constructor(options: SinkOptions, columns: readonly string[]) {
+    super(options, new ColumnSet(columns));
+  }
+
+  protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
+    const { columns, escapeFormulas } = this;
+    const width = columns.size;
+    let text = this.#takeHeader();
+    for (const lead of leads) text += csvRecord(toCells(flattenLead(lead), columns, false), width, escapeFormulas);
+    return writeChunk(this.out, text);
+  }
+
+  async finish(): Promise<void> {
+    try {
+      const header = this.#takeHeader();
+      if (header !== '') await writeChunk(this.out, header);
+      await flushed(this.out);
+    } finally {
+      this.release();
+    }
+  }
+
+  abort(): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+
+  #takeHeader(): string {
+    if (this.#headerWritten) return '';
+    this.#headerWritten = true;
+    return this.headerText();
+  }
+}
+
+class SpooledCsvSink extends CsvSinkBase {
+  readonly #tmpDir: string;
+  readonly #readChunk: number;
+  #spool: CsvSpool | undefined;
+
+  constructor(options: SinkOptions, readChunk: number) {
+    super(options, new ColumnSet(BASE_COLUMNS));
+    this.#tmpDir = options.tmpDir ?? tmpdir();
+    this.#readChunk = readChunk;
+  }
+
+  protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
+    const { columns, escapeFormulas } = this;
+    const cells = leads.map((lead) => toCells(flattenLead(lead), columns, true));
+    // Every row of the page gets the width reached after its last lead.
+    const width = columns.size;
+    let text = '';
+    for (const row of cells) text += csvRecord(row, width, escapeFormulas);
+    this.#spool ??= new CsvSpool(this.#tmpDir);
+    return this.#spool.append(text, width);
+  }
+
+  async finish(): Promise<void> {
+    try {
+      const header = this.headerText();
+      if (header !== '') await writeChunk(this.out, header);
+      await this.#spool?.copyTo(this.out, this.columns.size, this.#readChunk);
+      await flushed(this.out);
+    } finally {
+      await this.#spool?.remove();
+      this.release();
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.#spool?.remove();
+    this.release();
+  }
+}

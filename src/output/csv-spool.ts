@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { ByteWriter } from './byte-writer.js';
+import { RecordPadder } from './record-padder.js';
+import { flushed, writeChunk } from './write-chunk.js';
+
+/** Spool writes and reads move this much at a time: a handful of syscalls per thousand leads. */
+const BUFFER_SIZE = 1024 * 1024;
+export const DEFAULT_READ_CHUNK = BUFFER_SIZE;
+
+/** A run of consecutive records that all have `width` cells. */
+interface Segment {
+  bytes: number;
+  width: number;
+}
+
+/**
+ * CSV records parked in a private temp file until the full column set is
+ * known. Records are stored as written; what is recorded beside them is only
+ * where the record width changes, so the bookkeeping stays a handful of
+ * segments however many rows go through.
+ */
+export class CsvSpool {
+  readonly path: string;
+  readonly #file: Promise<FileHandle>;
+  readonly #writer: ByteWriter;
+  readonly #segments: Segment[] = [];
+  #opened = false;
+
+  constructor(dir: string) {
+    this.path = join(dir, `robofy-${process.pid}-${randomBytes(8).toString('hex')}.csv.spool`);
+    this.#file = open(this.path, 'wx+', 0o600);
+    // Reported by the first append; this only keeps it from being "unhandled" meanwhile.
+    this.#file.catch(() => undefined);
+    this.#writer = new ByteWriter(BUFFER_SIZE, async (bytes) => writeAll(await this.#file, bytes));
+  }
+
+  /** Appends CSV `records` that all have `width` cells. */
+  append(records: string, width: number): Promise<void> | undefined {
+    if (!this.#opened) return this.#openThenAppend(records, width);
+    const bytes = Buffer.byteLength(records, 'utf8');
+    const last = this.#segments.at(-1);
+    if (last !== undefined && last.width === width) last.bytes += bytes;
+    else this.#segments.push({ bytes, width });
+    return this.#writer.writeString(records, bytes);
+  }
+
+  /** Streams every record to `out`, padding narrower ones with empty cells up to `width`. */
+  async copyTo(out: Writable, width: number, readChunk = DEFAULT_READ_CHUNK): Promise<void> {
+    await this.#writer.flush();
+    if (!this.#opened) return;
+    const file = await this.#file;
+    const input = Buffer.allocUnsafe(readChunk);
+    // `out` may hold on to what it is given, so the buffer is reused only once `out` has flushed it.
+    const output = new ByteWriter(BUFFER_SIZE, async (bytes) => {
+      await writeChunk(out, bytes);
+      await flushed(out);
+    });
+    const copier = new SegmentCopier(this.#segments, width);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await file.read(input, 0, input.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      await copier.copy(input.subarray(0, bytesRead), output);
+    }
+    await output.flush();
+  }
+
+  /** Closes and deletes the file. Never throws. */
+  async remove(): Promise<void> {
+    const file = await this.#file.catch(() => undefined);
+    if (file === undefined) return;
+    await file.close().catch(() => undefined);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
+
+  async #openThenAppend(records: string, width: number): Promise<void> {
+    await this.#file;
+    this.#opened = true;
+    await this.append(records, width);
+  }
+}
+
+async function writeAll(file: FileHandle, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Walks the spooled bytes segment by segment across read chunks. */
+class SegmentCopier {
+  readonly #segments: readonly Segment[];
+  readonly #width: number;
+  #index = -1;
+  #left = 0;
+  #padder: RecordPadder | undefined;
+
+  constructor(segments: readonly Segment[], width: number) {
+    this.#segments = segments;
+    this.#width = width;
+  }
+
+  async copy(chunk: Buffer, output: ByteWriter): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#left === 0) this.#nextSegment();
+      const end = Math.min(chunk.length, offset + this.#left);
+      const part = chunk.subarray(offset, end);
+      // Segments already at full width go through untouched, without a scan.
+      if (this.#padder === undefined) await output.write(part);
+      else await writePieces(this.#padder.pad(part), output);
+      this.#left -= end - offset;
+      offset = end;
+    }
+  }
+
+  #nextSegment(): void {
+    const segment = this.#segments[++this.#index];
+    if (segment === undefined) throw new Error('CSV spool holds more bytes than were written to it');
+    this.#left = segment.bytes;
+    const missing = this.#width - segment.width;
+    this.#padder = missing === 0 ? undefined : new RecordPadder(Buffer.from(','.repeat(missing)));
+  }
+}
+
+async function writePieces(pieces: readonly Buffer[], output: ByteWriter): Promise<void> {
+  for (const piece of pieces) {
+    const pending = output.write(piece);
+    if (pending !== undefined) await pending;
+  }
+}

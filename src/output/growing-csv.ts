@@ -1,0 +1,45 @@
+import type { Lead } from '../api/types.js';
+import { ColumnSet, toCells } from '../leads/column-set.js';
+import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
+import { csvHeader, csvRecord } from './csv-text.js';
+
+export interface GrowingCsvOptions {
+  /** Fixed columns (--columns): nothing is added. */
+  columns?: readonly string[] | undefined;
+  header: boolean;
+  escapeFormulas: boolean;
+  /** Told about columns that appear after the header was written. */
+  onNewColumns?: ((names: readonly string[], firstIndex: number) => void) | undefined;
+}
+
+/**
+ * CSV for a stream that never ends (tail): the header is written once, with
+ * the columns known then. A field that first appears later is appended as a
+ * new last column, so no value is lost and earlier columns keep their place;
+ * rows written before it are simply shorter. `onNewColumns` reports it.
+ */
+export class GrowingCsv {
+  readonly #columns: ColumnSet;
+  readonly #grow: boolean;
+  readonly #options: GrowingCsvOptions;
+  #started = false;
+
+  constructor(options: GrowingCsvOptions) {
+    this.#options = options;
+    this.#grow = options.columns === undefined;
+    this.#columns = new ColumnSet(options.columns ?? BASE_COLUMNS);
+  }
+
+  /** The CSV text for these leads (with the header in front the first time). */
+  encode(leads: readonly Lead[]): string {
+    const before = this.#columns.size;
+    const cells = leads.map((lead) => toCells(flattenLead(lead), this.#columns, this.#grow));
+    const width = this.#columns.size;
+    let records = '';
+    for (const row of cells) records += csvRecord(row, width, this.#options.escapeFormulas);
+    if (this.#started && width > before) this.#options.onNewColumns?.(this.#columns.names.slice(before), before);
+    const header = this.#started || !this.#options.header ? '' : csvHeader(this.#columns.names, this.#options.escapeFormulas);
+    this.#started = true;
+    return header + records;
+  }
+}

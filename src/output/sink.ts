@@ -1,0 +1,48 @@
+import type { Writable } from 'node:stream';
+import type { Lead } from '../api/types.js';
+import { createCsvSink } from './csv-sink.js';
+import { JsonSink } from './json-sink.js';
+import { JsonlSink } from './jsonl-sink.js';
+
+export interface LeadSink {
+  /** Writes one page of leads (already filtered and deduplicated). May return a promise for backpressure. */
+  writeLeads(leads: readonly Lead[]): Promise<void> | void;
+  /** Flushes everything; after this the output is complete. */
+  finish(): Promise<void>;
+  /** Releases temp files; used on failure. Never throws. */
+  abort(): Promise<void>;
+  /** How many leads were written so far. */
+  readonly count: number;
+}
+
+export interface SinkOptions {
+  /**
+   * Destination (stdout or an atomic temp file stream). The sink does not
+   * end() it: finish() resolves once all its data is written to it
+   * (out of its buffer), and rejects with its error if a write failed.
+   */
+  out: Writable;
+  /** --columns: select and order exactly these output columns (names as flattened); absent columns are empty/null. */
+  columns?: readonly string[];
+  /** jsonl/json only: write each lead exactly as the API sent it, lead_data nested. Takes precedence over `columns`. */
+  raw?: boolean;
+  /** csv only, default true. */
+  header?: boolean;
+  /** csv only, default true. */
+  escapeFormulas?: boolean;
+  /** csv only: where to spool (default os.tmpdir()). */
+  tmpDir?: string;
+}
+
+export type OutputFormat = 'csv' | 'jsonl' | 'json';
+
+export function createSink(format: OutputFormat, options: SinkOptions): LeadSink {
+  switch (format) {
+    case 'csv':
+      return createCsvSink(options);
+    case 'jsonl':
+      return new JsonlSink(options);
+    case 'json':
+      return new JsonSink(options);
+  }
+}
