@@ -73,8 +73,10 @@ function buildProgram(io: IO): Command {
 
   const leads = program.command('leads').description('export and follow leads');
   leads.command('export').description('export leads to CSV, JSONL or JSON');
+  leads.command('tail').description('follow new leads as they are captured');
   for (const command of leads.commands) command.helpOption('-h, --help', 'show help');
   configureExport(leads.commands[0]!, io);
+  configureTail(leads.commands[1]!, io);
   for (const command of [program, ...program.commands, ...leads.commands]) {
     command.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -101,11 +103,36 @@ function configureExport(command: Command, io: IO): void {
     .option('--limit <n>', 'stop after this many leads')
     .option('--no-header', 'csv: leave out the header row')
     .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .option('--state <file>', 'incremental export: output only leads that no earlier run with this state file output')
+    .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
     .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp())
     .addHelpText('after', EXPORT_EXAMPLES)
     .action(async (options: Record<string, unknown>) => {
       const { runExport } = await import('./commands/leads/export.js');
       await runExport(options, io);
+    });
+}
+
+function configureTail(command: Command, io: IO): void {
+  addLeadsQueryOptions(command)
+    .addOption(
+      new Option('-f, --format <format>', 'output format (default: pretty on a terminal, else jsonl)').choices([
+        'pretty',
+        'jsonl',
+        'csv',
+      ]),
+    )
+    .option('--interval <seconds>', 'seconds between polls', '10')
+    .option('--since <time>', 'first print the leads captured since then (24h, 7d, a date)')
+    .option('--count <n>', 'exit after printing this many leads')
+    .option('--overlap <duration>', 'how late a lead may show up and still be printed', '15m')
+    .option('--columns <list>', 'csv/jsonl: comma-separated columns to keep, in this order')
+    .option('--no-header', 'csv: leave out the header row')
+    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .addHelpText('after', TAIL_EXAMPLES)
+    .action(async (options: Record<string, unknown>) => {
+      const { runTail } = await import('./commands/leads/tail.js');
+      await runTail(options, io);
     });
 }
 
@@ -143,3 +170,9 @@ Examples:
   $ robofy leads export -p 12 -c abc --format jsonl | jq -r .email
   $ robofy leads export -p 12 -c abc -o leads.csv --since 7d --columns created_at,name,email
   $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl`;
+
+const TAIL_EXAMPLES = `
+Examples:
+  $ robofy leads tail -p 12 -c abc
+  $ robofy leads tail -p 12 -c abc --format jsonl | while read -r lead; do notify "$lead"; done
+  $ robofy leads tail -p 12 -c abc --interval 30 --since 1h`;

@@ -13,8 +13,8 @@ export interface ExportJob {
   keep?: ((lead: Lead) => boolean) | undefined;
   /** Stop paging once this many leads are written. */
   limit?: number | undefined;
-  /** Called after each page is written. */
-  onPage?: ((page: FetchedPage, progress: ExportProgress) => void) | undefined;
+  /** Called after each page is written, with the leads written from it. */
+  onPage?: ((page: FetchedPage, written: readonly Lead[], progress: ExportProgress) => void) | undefined;
   /** Asked after each page: true stops paging early (the rest is known to be delivered). */
   done?: ((page: FetchedPage) => boolean) | undefined;
 }
@@ -39,7 +39,7 @@ export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
     if (batch.length > 0) await job.sink.writeLeads(batch);
     progress.pages++;
     progress.leads += batch.length;
-    job.onPage?.(page, progress);
+    job.onPage?.(page, batch, progress);
     if (job.limit !== undefined && progress.leads >= job.limit) break;
     if (job.done?.(page)) break;
   }

@@ -34,7 +34,7 @@ abstract class CsvSinkBase implements LeadSink {
   protected readonly release: () => void;
   #count = 0;
 
-  constructor(options: SinkOptions, protected readonly columns: ColumnSet) {
+  constructor(options: SinkOptions, protected readonly columnSet: ColumnSet) {
     this.out = options.out;
     this.header = options.header !== false;
     this.escapeFormulas = options.escapeFormulas !== false;
@@ -43,6 +43,10 @@ abstract class CsvSinkBase implements LeadSink {
 
   get count(): number {
     return this.#count;
+  }
+
+  get columns(): readonly string[] {
+    return this.columnSet.names;
   }
 
   writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
@@ -56,7 +60,7 @@ abstract class CsvSinkBase implements LeadSink {
   abstract abort(): Promise<void>;
 
   protected headerText(): string {
-    return this.header ? csvHeader(this.columns.names, this.escapeFormulas) : '';
+    return this.header ? csvHeader(this.columnSet.names, this.escapeFormulas) : '';
   }
 }
 
@@ -68,7 +72,7 @@ class StreamingCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const { columns, escapeFormulas } = this;
+    const { columnSet: columns, escapeFormulas } = this;
     const width = columns.size;
     let text = this.#takeHeader();
     for (const lead of leads) text += csvRecord(toCells(flattenLead(lead), columns, false), width, escapeFormulas);
@@ -103,13 +107,13 @@ class SpooledCsvSink extends CsvSinkBase {
   #spool: CsvSpool | undefined;
 
   constructor(options: SinkOptions, readChunk: number) {
-    super(options, new ColumnSet(BASE_COLUMNS));
+    super(options, new ColumnSet(options.knownColumns?.length ? options.knownColumns : BASE_COLUMNS));
     this.#tmpDir = options.tmpDir ?? tmpdir();
     this.#readChunk = readChunk;
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const { columns, escapeFormulas } = this;
+    const { columnSet: columns, escapeFormulas } = this;
     const cells = leads.map((lead) => toCells(flattenLead(lead), columns, true));
     // Every row of the page gets the width reached after its last lead.
     const width = columns.size;
@@ -123,7 +127,7 @@ class SpooledCsvSink extends CsvSinkBase {
     try {
       const header = this.headerText();
       if (header !== '') await writeChunk(this.out, header);
-      await this.#spool?.copyTo(this.out, this.columns.size, this.#readChunk);
+      await this.#spool?.copyTo(this.out, this.columnSet.size, this.#readChunk);
       await flushed(this.out);
     } finally {
       await this.#spool?.remove();

@@ -22,6 +22,8 @@ export class JsonSink implements LeadSink {
     return this.#count;
   }
 
+  readonly columns = null;
+
   writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
     if (leads.length === 0) return undefined;
     let text = this.#count === 0 ? '[\n' : ',\n';

@@ -22,6 +22,8 @@ export class JsonlSink implements LeadSink {
     return this.#count;
   }
 
+  readonly columns = null;
+
   writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
     if (leads.length === 0) return undefined;
     let text = '';

@@ -13,6 +13,8 @@ export interface LeadSink {
   abort(): Promise<void>;
   /** How many leads were written so far. */
   readonly count: number;
+  /** CSV: the columns of the header, in order (known once finished); null for JSON formats. */
+  readonly columns: readonly string[] | null;
 }
 
 export interface SinkOptions {
@@ -30,6 +32,8 @@ export interface SinkOptions {
   header?: boolean;
   /** csv only, default true. */
   escapeFormulas?: boolean;
+  /** csv only: columns an earlier run wrote (--state), kept first and in this order so appends line up. */
+  knownColumns?: readonly string[];
   /** csv only: where to spool (default os.tmpdir()). */
   tmpDir?: string;
 }

@@ -3,11 +3,13 @@ import { UsageError } from '../../errors.js';
 import { paginateLeads, type LeadsQuery } from '../../api/paginate.js';
 import { LeadDeduper } from '../../leads/dedupe.js';
 import { createTimeFilter } from '../../leads/time-filter.js';
-import { parseTimeBound } from '../../leads/time.js';
+import { parseDuration, parseTimeBound } from '../../leads/time.js';
+import type { Lead } from '../../api/types.js';
 import { createSink, type OutputFormat } from '../../output/sink.js';
 import { exportLeads } from '../../export/export-leads.js';
 import { openDestination } from '../../export/destination.js';
-import { createProgress, plural, seconds } from '../../ui/progress.js';
+import { IncrementalExport } from '../../export/incremental.js';
+import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import {
   optionalString,
@@ -30,6 +32,8 @@ export interface ExportOptions {
   header: boolean;
   escapeFormulas: boolean;
   maxPages: number | undefined;
+  state: string | undefined;
+  overlapMs: number | undefined;
   apiUrl: string | undefined;
   retries: number;
   timeoutMs: number;
@@ -57,6 +61,8 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
     maxPages: parseCount('--max-pages', raw.maxPages, 1),
+    state: optionalString(raw.state),
+    overlapMs: raw.overlap === undefined ? undefined : parseDuration('--overlap', String(raw.overlap)),
     apiUrl: optionalString(raw.apiUrl),
     retries: parseCount('--retries', raw.retries, 0) ?? 5,
     timeoutMs: parseSeconds('--timeout', raw.timeout, 0.1),
@@ -70,6 +76,10 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
 function checkCombinations(options: ExportOptions): void {
   if (options.raw && options.format === 'csv') throw new UsageError('--raw works with --format jsonl or json, not csv');
   if (options.raw && options.columns) throw new UsageError('--raw writes leads as they are: it cannot be combined with --columns');
+  if (options.state && options.limit !== undefined) {
+    throw new UsageError('--limit cannot be combined with --state: the leads it skips would never be exported');
+  }
+  if (options.overlapMs !== undefined && !options.state) throw new UsageError('--overlap goes with --state');
   if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
     throw new UsageError('--since must be earlier than --until');
   }
@@ -86,44 +96,79 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
   const started = io.now();
   const { client } = await connect(io, options);
   const progress = await createProgress(io, { quiet: options.quiet });
-  const destination = await openDestination(options.output, io.stdout);
-  const sink = createSink(options.format, {
-    out: destination.out,
-    raw: options.raw,
-    header: options.header,
-    escapeFormulas: options.escapeFormulas,
-    ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
-    ...(options.columns ? { columns: options.columns } : {}),
-  });
+  const incremental = options.state
+    ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
+    : undefined;
+  try {
+    const destination = await openDestination(options.output, io.stdout);
+    const sink = createSink(options.format, {
+      out: destination.out,
+      raw: options.raw,
+      header: options.header,
+      escapeFormulas: options.escapeFormulas,
+      ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(incremental ? { knownColumns: incremental.columns } : {}),
+    });
+    try {
+      const result = await exportLeads({
+        pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),
+        sink,
+        deduper: new LeadDeduper(),
+        keep: leadFilter(options, incremental, progress),
+        limit: options.limit,
+        signal: io.signal,
+        done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
+        onPage: (_page, written, done) => {
+          incremental?.record(written, io.now());
+          progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
+        },
+      });
+      await sink.finish();
+      await destination.commit();
+      if (incremental) {
+        warnOfNewColumns(incremental.columns, sink.columns, progress);
+        await incremental.commit(sink.columns, io.now());
+      }
+      const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
+      progress.stop(
+        `Exported ${plural(result.leads, 'lead')} to ${destination.label} in ${seconds(io.now() - started)} ` +
+          `(${plural(result.pages, 'page')}${retries})`,
+      );
+    } catch (error) {
+      await sink.abort();
+      await destination.abort();
+      throw error;
+    }
+  } finally {
+    progress.stop();
+    await incremental?.release();
+    await client.close();
+  }
+}
+
+/** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
+function leadFilter(
+  options: ExportOptions,
+  incremental: IncrementalExport | undefined,
+  progress: Progress,
+): ((lead: Lead) => boolean) | undefined {
   let warned = false;
-  const keep = createTimeFilter({ since: options.since, until: options.until }, (lead) => {
+  const inTime = createTimeFilter({ since: options.since, until: options.until }, (lead) => {
     if (warned) return;
     warned = true;
     progress.warn(`lead ${String(lead.id)} has a created_at that is not a date (${JSON.stringify(lead.created_at)}); kept`);
   });
-  try {
-    const result = await exportLeads({
-      pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),
-      sink,
-      deduper: new LeadDeduper(),
-      keep,
-      limit: options.limit,
-      signal: io.signal,
-      onPage: (_page, done) => progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`),
-    });
-    await sink.finish();
-    await destination.commit();
-    const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
-    progress.stop(
-      `Exported ${plural(result.leads, 'lead')} to ${destination.label} in ${seconds(io.now() - started)} ` +
-        `(${plural(result.pages, 'page')}${retries})`,
-    );
-  } catch (error) {
-    progress.stop();
-    await sink.abort();
-    await destination.abort();
-    throw error;
-  } finally {
-    await client.close();
-  }
+  if (!incremental) return inTime;
+  return inTime ? (lead) => incremental.isNew(lead) && inTime(lead) : (lead) => incremental.isNew(lead);
+}
+
+/** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */
+function warnOfNewColumns(known: readonly string[], now: readonly string[] | null, progress: Progress): void {
+  if (known.length === 0 || now === null || now.length <= known.length) return;
+  const added = now.slice(known.length);
+  progress.warn(
+    `new column${added.length > 1 ? 's' : ''} ${added.join(', ')} added after column ${known.length}; ` +
+      'files appended by earlier runs have no header for them',
+  );
 }

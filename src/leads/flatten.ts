@@ -1,0 +1,138 @@
+import type { Lead, LeadField } from '../api/types.js';
+
+/** The row-level columns every lead has, in output order. */
+export const BASE_COLUMNS = ['id', 'created_at', 'source', 'page_url', 'ip_address'] as const;
+
+/** One output cell of a lead: its column name and the value exactly as the API sent it. */
+export type FlatEntry = readonly [column: string, value: unknown];
+
+const UNNAMED = '(unnamed)';
+const FIELD_PREFIX = 'lead_data.';
+
+// Up to this many columns a linear scan beats building a Map for the lead.
+const LINEAR_SCAN_LIMIT = 32;
+const FIRST_SUFFIX = 2;
+
+/** Columns taken so far, each with the next suffix to try when it comes up again. */
+type TakenColumns = Map<string, number>;
+
+/**
+ * Turns one lead into (column, value) pairs: the five base columns first
+ * (always present, `null` when the row lacks one), then one pair per
+ * `lead_data` field in the order the API sent them. Values are never
+ * converted, dropped or overwritten; a missing `field_value` is `null`.
+ *
+ * Column naming rules for `lead_data` fields:
+ * - the column is the field's `field_name`, as-is (a non-string name is
+ *   written with `String(name)`);
+ * - an empty, whitespace-only, `null` or absent name becomes `(unnamed)`;
+ * - a name equal to a base column (`id`, `created_at`, `source`, `page_url`,
+ *   `ip_address`) becomes `lead_data.<name>`, e.g. `lead_data.id`;
+ * - a column already used earlier in the same lead gets the first free
+ *   suffix `#2`, `#3`, ... (`email`, `email#2`), so every column within a
+ *   lead is distinct even when the API sends names like `email#2` itself;
+ * - a `lead_data` that is `null` or absent contributes no columns.
+ */
+export function flattenLead(lead: Lead): FlatEntry[] {
+  const entries: FlatEntry[] = [
+    ['id', orNull(lead.id)],
+    ['created_at', orNull(lead.created_at)],
+    ['source', orNull(lead.source)],
+    ['page_url', orNull(lead.page_url)],
+    ['ip_address', orNull(lead.ip_address)],
+  ];
+  const fields = lead.lead_data as readonly unknown[] | null | undefined;
+  if (fields === null || fields === undefined || fields.length === 0) return entries;
+  const columns = fieldColumns(fields);
+  for (let i = 0; i < fields.length; i++) {
+    entries.push([columns[i], fieldValue(fields[i])]);
+  }
+  return entries;
+}
+
+// Consecutive leads of one chatbot share its form, so the previous lead's
+// columns are usually right again: reuse them when the names match instead
+// of re-running the uniqueness checks on every lead.
+let previousNames: readonly unknown[] = [];
+let previousColumns: readonly string[] = [];
+
+function fieldColumns(fields: readonly unknown[]): readonly string[] {
+  if (sameNames(fields, previousNames)) return previousColumns;
+  const names: unknown[] = [];
+  const columns: string[] = [];
+  const taken: TakenColumns | undefined =
+    BASE_COLUMNS.length + fields.length > LINEAR_SCAN_LIMIT ? new Map(BASE_COLUMNS.map((base) => [base, FIRST_SUFFIX])) : undefined;
+  for (const field of fields) {
+    const name = fieldName(field);
+    const column = uniqueColumnName(fieldColumn(name), columns, taken);
+    names.push(name);
+    columns.push(column);
+    taken?.set(column, FIRST_SUFFIX);
+  }
+  previousNames = names;
+  previousColumns = columns;
+  return columns;
+}
+
+function sameNames(fields: readonly unknown[], names: readonly unknown[]): boolean {
+  if (fields.length !== names.length) return false;
+  for (let i = 0; i < fields.length; i++) {
+    const name = fieldName(fields[i]);
+    // An object name is stringified afresh each time: never trust the cache for it.
+    if (name !== names[i] || (typeof name === 'object' && name !== null)) return false;
+  }
+  return true;
+}
+
+function orNull(value: unknown): unknown {
+  return value === undefined ? null : value;
+}
+
+// Validation only promises an array: an entry that is not an object still
+// keeps its value, under an unnamed column.
+function fieldName(field: unknown): unknown {
+  return typeof field === 'object' && field !== null ? (field as Partial<LeadField>).field_name : undefined;
+}
+
+function fieldValue(field: unknown): unknown {
+  return orNull(typeof field === 'object' && field !== null ? (field as Partial<LeadField>).field_value : field);
+}
+
+function fieldColumn(name: unknown): string {
+  if (name === null || name === undefined) return UNNAMED;
+  const text = typeof name === 'string' ? name : String(name);
+  if (isBlank(text)) return UNNAMED;
+  return isBaseColumn(text) ? FIELD_PREFIX + text : text;
+}
+
+function isBlank(text: string): boolean {
+  if (text.length === 0) return true;
+  const first = text.charCodeAt(0);
+  // Printable ASCII first character: cannot be blank, skip the trim.
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim().length === 0;
+}
+
+function isBaseColumn(text: string): boolean {
+  for (const base of BASE_COLUMNS) {
+    if (text === base) return true;
+  }
+  return false;
+}
+
+function uniqueColumnName(candidate: string, columns: readonly string[], taken: TakenColumns | undefined): string {
+  if (!isTaken(candidate, columns, taken)) return candidate;
+  // Resuming from the last suffix keeps a thousand repeats of one name linear.
+  for (let suffix = taken?.get(candidate) ?? FIRST_SUFFIX; ; suffix++) {
+    const next = `${candidate}#${suffix}`;
+    if (!isTaken(next, columns, taken)) {
+      taken?.set(candidate, suffix + 1);
+      return next;
+    }
+  }
+}
+
+function isTaken(column: string, columns: readonly string[], taken: TakenColumns | undefined): boolean {
+  if (taken !== undefined) return taken.has(column);
+  return isBaseColumn(column) || columns.includes(column);
+}
