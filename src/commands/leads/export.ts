@@ -1,5 +1,5 @@
 import type { IO } from '../../io.js';
-import { UsageError } from '../../errors.js';
+import { RobofyError, UsageError } from '../../errors.js';
 import { paginateLeads, type LeadsQuery } from '../../api/paginate.js';
 import { LeadDeduper } from '../../leads/dedupe.js';
 import { createTimeFilter } from '../../leads/time-filter.js';
@@ -8,6 +8,7 @@ import type { Lead } from '../../api/types.js';
 import { createSink, type OutputFormat } from '../../output/sink.js';
 import { exportLeads } from '../../export/export-leads.js';
 import { openDestination } from '../../export/destination.js';
+import { outputError } from '../../output/atomic-file.js';
 import { IncrementalExport } from '../../export/incremental.js';
 import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
 import { connect } from '../connect.js';
@@ -138,7 +139,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     } catch (error) {
       await sink.abort();
       await destination.abort();
-      throw error;
+      throw isWriteError(error) ? outputError(destination.label, error) : error;
     }
   } finally {
     progress.stop();
@@ -161,6 +162,13 @@ function leadFilter(
   });
   if (!incremental) return inTime;
   return inTime ? (lead) => incremental.isNew(lead) && inTime(lead) : (lead) => incremental.isNew(lead);
+}
+
+/** A system error from the output stream (ENOSPC, EIO…), not from the API; EPIPE is a reader that left. */
+function isWriteError(error: unknown): boolean {
+  if (error instanceof RobofyError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('E') && code !== 'EPIPE';
 }
 
 /** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */
