@@ -104,6 +104,7 @@ function configureExport(command: Command, io: IO): void {
     .option('--no-header', 'csv: leave out the header row')
     .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
     .option('--state <file>', 'incremental export: output only leads that no earlier run with this state file output')
+    .option('--resume', 'with --output: keep what a failed export fetched, and continue it on the next --resume run')
     .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
     .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp())
     .addHelpText('after', EXPORT_EXAMPLES)

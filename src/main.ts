@@ -16,6 +16,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Chatter on a closed stderr (`2>&1 | head`) is not worth dying for, and dying would skip the cleanup.
+  process.stderr.on('error', () => undefined);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     controller.abort(error.code === 'EPIPE' ? new StdoutClosedError() : error);
   });

@@ -11,7 +11,9 @@ export interface LeadsQuery {
 
 export interface PageOptions {
   /** Start from this token instead of the first page (resuming). */
-  startToken?: string | undefined;
+  startToken?: string | null | undefined;
+  /** Tokens already followed before this listing was resumed: seeing one again is a loop too. */
+  knownTokens?: readonly string[] | undefined;
   /** Fail rather than page forever through a runaway listing. */
   maxPages?: number | undefined;
 }
@@ -44,7 +46,7 @@ export async function* paginateLeads(
   options: PageOptions = {},
 ): AsyncGenerator<FetchedPage> {
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const seen = new Set<string>();
+  const seen = new Set<string>(options.knownTokens);
   const notFound = `project ${query.projectId} / chatbot ${query.chatbotId}`;
   let token = options.startToken ?? null;
   if (token !== null) seen.add(token);

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Env } from '../io.js';
 import { ExitCode, RobofyError } from '../errors.js';
 
@@ -38,6 +38,8 @@ export async function openConfigStore(env: Env): Promise<ConfigStore> {
   } catch (error) {
     throw corruptConfigError(`${cwd}/config.json`, error);
   }
+  // conf reads any JSON: an array, a string or null would be taken for an empty store and overwritten by the next write.
+  checkShape(conf.path);
   return wrap(conf);
 }
 
@@ -72,6 +74,25 @@ function wrap(conf: {
 function ensureDir(file: string): void {
   const dir = file.slice(0, file.lastIndexOf('/'));
   if (dir) mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+}
+
+/** The file, when there is one, must be a JSON object whose settings are strings. */
+function checkShape(file: string): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'ENOENT') return;
+    throw corruptConfigError(file, error);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    const got = data === null ? 'null' : Array.isArray(data) ? 'an array' : `a ${typeof data}`;
+    throw corruptConfigError(file, new Error(`expected a JSON object, got ${got}`));
+  }
+  for (const key of ['token', 'apiUrl'] as const) {
+    const value = (data as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== 'string') throw corruptConfigError(file, new Error(`"${key}" is not a string`));
+  }
 }
 
 function corruptConfigError(file: string, error: unknown): RobofyError {

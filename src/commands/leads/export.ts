@@ -10,6 +10,7 @@ import { exportLeads } from '../../export/export-leads.js';
 import { openDestination } from '../../export/destination.js';
 import { outputError } from '../../output/atomic-file.js';
 import { IncrementalExport } from '../../export/incremental.js';
+import { planResume } from '../../export/page-journal.js';
 import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import {
@@ -34,6 +35,7 @@ export interface ExportOptions {
   escapeFormulas: boolean;
   maxPages: number | undefined;
   state: string | undefined;
+  resume: boolean;
   overlapMs: number | undefined;
   apiUrl: string | undefined;
   retries: number;
@@ -63,6 +65,7 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     escapeFormulas: raw.escapeFormulas !== false,
     maxPages: parseCount('--max-pages', raw.maxPages, 1),
     state: optionalString(raw.state),
+    resume: raw.resume === true,
     overlapMs: raw.overlap === undefined ? undefined : parseDuration('--overlap', String(raw.overlap)),
     apiUrl: optionalString(raw.apiUrl),
     retries: parseCount('--retries', raw.retries, 0) ?? 5,
@@ -80,6 +83,7 @@ function checkCombinations(options: ExportOptions): void {
   if (options.state && options.limit !== undefined) {
     throw new UsageError('--limit cannot be combined with --state: the leads it skips would never be exported');
   }
+  if (options.resume && options.output === undefined) throw new UsageError('--resume needs --output <file>');
   if (options.overlapMs !== undefined && !options.state) throw new UsageError('--overlap goes with --state');
   if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
     throw new UsageError('--since must be earlier than --until');
@@ -97,11 +101,15 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
   const started = io.now();
   const { client } = await connect(io, options);
   const progress = await createProgress(io, { quiet: options.quiet });
+  const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
+  const bounds = resume?.bounds ?? options;
   const incremental = options.state
     ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
     : undefined;
   try {
     const destination = await openDestination(options.output, io.stdout);
+    const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
+      paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
     const sink = createSink(options.format, {
       out: destination.out,
       raw: options.raw,
@@ -113,10 +121,10 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     });
     try {
       const result = await exportLeads({
-        pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),
+        pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
         sink,
         deduper: new LeadDeduper(),
-        keep: leadFilter(options, incremental, progress),
+        keep: leadFilter(bounds, incremental, progress),
         limit: options.limit,
         signal: io.signal,
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
@@ -127,6 +135,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
       });
       await sink.finish();
       await destination.commit();
+      await resume?.complete();
       if (incremental) {
         warnOfNewColumns(incremental.columns, sink.columns, progress);
         await incremental.commit(sink.columns, io.now());
@@ -139,6 +148,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     } catch (error) {
       await sink.abort();
       await destination.abort();
+      if (resume) progress.warn('the pages fetched so far are kept: run the same command with --resume to continue');
       throw isWriteError(error) ? outputError(destination.label, error) : error;
     }
   } finally {
@@ -150,18 +160,36 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
 
 /** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
 function leadFilter(
-  options: ExportOptions,
+  bounds: { since: number | undefined; until: number | undefined },
   incremental: IncrementalExport | undefined,
   progress: Progress,
 ): ((lead: Lead) => boolean) | undefined {
   let warned = false;
-  const inTime = createTimeFilter({ since: options.since, until: options.until }, (lead) => {
+  const inTime = createTimeFilter(bounds, (lead) => {
     if (warned) return;
     warned = true;
     progress.warn(`lead ${String(lead.id)} has a created_at that is not a date (${JSON.stringify(lead.created_at)}); kept`);
   });
   if (!incremental) return inTime;
   return inTime ? (lead) => incremental.isNew(lead) && inTime(lead) : (lead) => incremental.isNew(lead);
+}
+
+/** What a resumed export must share with the run that started it: the query and the output-shaping options as typed. */
+function fingerprint(raw: Record<string, unknown>, options: ExportOptions): Record<string, unknown> {
+  const { query, format, columns, header, escapeFormulas, limit, state } = options;
+  const typed = (value: unknown): string | null => (value === undefined ? null : String(value));
+  return {
+    query: { ...query, sessionId: query.sessionId ?? null },
+    format,
+    columns: columns ?? null,
+    raw: options.raw,
+    header,
+    escapeFormulas,
+    limit: limit ?? null,
+    state: state ?? null,
+    since: typed(raw.since),
+    until: typed(raw.until),
+  };
 }
 
 /** A system error from the output stream (ENOSPC, EIO…), not from the API; EPIPE is a reader that left. */
