@@ -30,8 +30,13 @@ export class GrowingCsv {
     this.#columns = new ColumnSet(options.columns ?? BASE_COLUMNS);
   }
 
-  /** The CSV text for these leads (with the header in front the first time). */
+  /**
+   * The CSV text for these leads, with the header in front the first time
+   * there are any (an empty batch writes nothing, so the header names the
+   * columns of the first leads).
+   */
   encode(leads: readonly Lead[]): string {
+    if (leads.length === 0) return '';
     const before = this.#columns.size;
     const cells = leads.map((lead) => toCells(flattenLead(lead), this.#columns, this.#grow));
     const width = this.#columns.size;

@@ -1,15 +1,17 @@
 import type { ChalkInstance } from 'chalk';
 import type { Lead } from '../api/types.js';
+import type { Env } from '../io.js';
 import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
 import { escapeForTerminal } from '../leads/terminal.js';
 
 const BASE = new Set<string>(BASE_COLUMNS);
 
 /**
- * One terminal line for a lead: time, source, id, then its fields. Every
- * value comes from an anonymous web visitor, so all of it goes through
+ * One terminal line for a lead: time, source, id, then its fields
+ * (`name: value`, separated by ` · `). Every value comes from an anonymous
+ * web visitor, so all of it, field names included, goes through
  * escapeForTerminal: no escape sequence, control or bidi override reaches
- * the terminal raw.
+ * the terminal raw, and a value with a newline stays on the lead's line.
  */
 export function formatPrettyLead(lead: Lead, chalk: ChalkInstance): string {
   const fields: string[] = [];
@@ -17,8 +19,20 @@ export function formatPrettyLead(lead: Lead, chalk: ChalkInstance): string {
     if (BASE.has(column)) continue;
     fields.push(`${chalk.bold(safe(column))}: ${safe(value)}`);
   }
-  const head = [chalk.dim(safe(lead.created_at)), chalk.cyan(safe(lead.source)), chalk.dim(safe(lead.id))];
-  return `${head.join('  ')}  ${fields.join(chalk.dim(' · '))}`;
+  const head = [chalk.dim(safe(lead.created_at)), chalk.cyan(safe(lead.source)), chalk.dim(safe(lead.id))].join('  ');
+  return fields.length === 0 ? head : `${head}  ${fields.join(chalk.dim(' · '))}`;
+}
+
+/**
+ * The chalk level for lines on stdout: colour only when stdout is a
+ * terminal, never when NO_COLOR is set (https://no-color.org), always when
+ * FORCE_COLOR is (other than 0 or false); TERM=dumb gets none.
+ */
+export function stdoutColorLevel(io: { readonly env: Env; readonly stdoutIsTTY: boolean }): 0 | 1 {
+  const { NO_COLOR, FORCE_COLOR, TERM } = io.env;
+  if (NO_COLOR !== undefined && NO_COLOR !== '') return 0;
+  if (FORCE_COLOR !== undefined && FORCE_COLOR !== '') return FORCE_COLOR === '0' || FORCE_COLOR === 'false' ? 0 : 1;
+  return io.stdoutIsTTY && TERM !== 'dumb' ? 1 : 0;
 }
 
 function safe(value: unknown): string {

@@ -29,8 +29,8 @@ export interface FollowOptions {
 }
 
 export type FollowEvent =
-  /** A poll succeeded: `printed` is the run's total so far. */
-  | { type: 'polled'; poll: number; pages: number; stoppedEarly: boolean; fresh: number; printed: number; at: number }
+  /** A poll succeeded: `printed` is the run's total so far, `remembered` the ids kept to tell late leads from seen ones. */
+  | { type: 'polled'; poll: number; pages: number; stoppedEarly: boolean; fresh: number; printed: number; remembered: number; at: number }
   /** Said once: the listing is not newest first, so no poll can stop before the last page. */
   | { type: 'full-reads'; order: Exclude<ListingOrder, 'newest-first' | 'unknown'> }
   /** The first failure of an outage (said once per outage). */
@@ -95,16 +95,12 @@ class Follower {
     this.#window = new DeliveryWindow(undefined, options.overlapMs);
   }
 
-  /** Ids remembered now; bounded by the leads inside the overlap window. */
-  get remembered(): number {
-    return this.#window.size + this.#untimed.size;
-  }
-
   async run(): Promise<void> {
     const { signal } = this.#options;
     await this.#pollUntilSuccess(true);
     while (!this.#finished() && !signal.aborted) {
       await this.#sleep(jittered(this.#options.intervalMs, this.#random));
+      if (signal.aborted) return;
       await this.#pollUntilSuccess(false);
     }
   }
@@ -156,8 +152,10 @@ class Follower {
     let pages = 0;
     let stoppedEarly = false;
     let swept = Number.NEGATIVE_INFINITY;
-    // The baseline keeps only what it will print (--since) or must remember (the overlap behind the newest).
-    const keepFrom = (): number => Math.min(newest - overlapMs, since ?? Number.POSITIVE_INFINITY);
+    const now = this.#options.now();
+    // The baseline keeps only what it will print (--since) or must remember: the overlap behind the
+    // newest lead, or behind now when that lead claims to be from the future (as the window has it).
+    const keepFrom = (): number => Math.min(Math.min(newest, now) - overlapMs, since ?? Number.POSITIVE_INFINITY);
     // Later polls read back to the horizon; with nothing seen yet, everything listed is new.
     const readBackTo = (): number => (baseline ? keepFrom() : this.#window.horizon);
 
@@ -195,10 +193,19 @@ class Follower {
     for (const lead of leads) {
       const id = String(lead.id);
       if (untimedSeen.has(id)) this.#untimed.set(id, poll);
-      else this.#window.markDelivered(lead, newest);
+      else this.#window.markDelivered(lead, now);
     }
     this.#forget(poll, untimedSeen, stoppedEarly);
-    this.#emit({ type: 'polled', poll, pages, stoppedEarly, fresh: printed, printed: this.printed, at: this.#options.now() });
+    this.#emit({
+      type: 'polled',
+      poll,
+      pages,
+      stoppedEarly,
+      fresh: printed,
+      printed: this.printed,
+      remembered: this.#window.size + this.#untimed.size,
+      at: this.#options.now(),
+    });
   }
 
   /** Prunes the window, and the untimed ids a whole read no longer found. */

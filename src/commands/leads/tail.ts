@@ -1,15 +1,17 @@
 import type { IO } from '../../io.js';
-import { stderrColor } from '../../io.js';
 import type { Lead } from '../../api/types.js';
 import { UsageError } from '../../errors.js';
 import type { LeadsQuery } from '../../api/paginate.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
 import { createJsonEncoder } from '../../output/json-encoder.js';
 import { GrowingCsv } from '../../output/growing-csv.js';
-import { formatPrettyLead } from '../../output/pretty-lead.js';
+import { formatPrettyLead, stdoutColorLevel } from '../../output/pretty-lead.js';
 import { writeChunk } from '../../output/write-chunk.js';
+import { escapeForTerminal } from '../../leads/terminal.js';
 import { followLeads, type FollowEvent } from '../../tail/follow-leads.js';
-import { createProgress, plural, type Progress } from '../../ui/progress.js';
+import { sequentialPages } from '../../tail/poll-pages.js';
+import { createTailStatus, type TailStatus } from '../../tail/status.js';
+import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import {
   optionalString,
@@ -40,6 +42,9 @@ export interface TailOptions {
 }
 
 export const DEFAULT_TAIL_OVERLAP = '15m';
+export const DEFAULT_TAIL_INTERVAL = '10';
+/** Fractions are fine (tests poll every 0.2 s); below this a tail only hammers the API. */
+export const MIN_TAIL_INTERVAL_SECONDS = 0.1;
 
 export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
   const format = (optionalString(raw.format) as TailFormat | undefined) ?? (stdoutIsTTY ? 'pretty' : 'jsonl');
@@ -50,7 +55,7 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
       sessionId: optionalString(raw.session),
     },
     format,
-    intervalMs: parseSeconds('--interval', raw.interval, 1),
+    intervalMs: parseSeconds('--interval', raw.interval ?? DEFAULT_TAIL_INTERVAL, MIN_TAIL_INTERVAL_SECONDS),
     overlapMs: parseDuration('--overlap', String(raw.overlap ?? DEFAULT_TAIL_OVERLAP)),
     since: raw.since === undefined ? undefined : parseTimeBound(String(raw.since), now),
     count: parseCount('--count', raw.count, 1),
@@ -58,8 +63,8 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
     apiUrl: optionalString(raw.apiUrl),
-    retries: parseCount('--retries', raw.retries, 0) ?? 2,
-    timeoutMs: parseSeconds('--timeout', raw.timeout, 0.1),
+    retries: parseCount('--retries', raw.retries, 0) ?? 5,
+    timeoutMs: parseSeconds('--timeout', raw.timeout ?? 30, 0.1),
     quiet: raw.quiet === true,
     verbose: raw.verbose === true,
   };
@@ -67,16 +72,16 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
   return options;
 }
 
-/** Follows new leads until --count is reached or a signal ends it (exit 0). */
+/** Follows new leads until --count is reached (exit 0) or a signal ends it (exit 0, output flushed). */
 export async function runTail(raw: Record<string, unknown>, io: IO): Promise<void> {
   const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY);
   const { client } = await connect(io, options);
-  const progress = await createProgress(io, { quiet: options.quiet });
-  progress.update('Waiting for leads…');
-  const print = await createPrinter(options, io, progress);
+  const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
+  status.update('Waiting for leads…');
   try {
+    const print = await createPrinter(options, io, status);
     await followLeads({
-      client,
+      pages: sequentialPages(client),
       query: options.query,
       signal: io.signal,
       now: () => io.now(),
@@ -84,11 +89,11 @@ export async function runTail(raw: Record<string, unknown>, io: IO): Promise<voi
       overlapMs: options.overlapMs,
       since: options.since,
       count: options.count,
-      print,
-      onEvent: (event) => reportEvent(event, options, progress),
+      print: (leads) => status.around(() => print(leads)),
+      onEvent: describeEvents(options, status),
     });
   } finally {
-    progress.stop();
+    status.stop();
     await client.close();
   }
 }
@@ -96,7 +101,7 @@ export async function runTail(raw: Record<string, unknown>, io: IO): Promise<voi
 async function createPrinter(
   options: TailOptions,
   io: IO,
-  progress: Progress,
+  status: TailStatus,
 ): Promise<(leads: readonly Lead[]) => Promise<void>> {
   const write = async (text: string): Promise<void> => writeChunk(io.stdout, text);
   if (options.format === 'csv') {
@@ -105,8 +110,12 @@ async function createPrinter(
       header: options.header,
       escapeFormulas: options.escapeFormulas,
       onNewColumns: (names, index) =>
-        progress.warn(`new column${names.length > 1 ? 's' : ''} ${names.join(', ')} appended after column ${index}; earlier rows are shorter`),
+        status.warn(
+          `new column${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(escapeForTerminal(name))).join(', ')} ` +
+            `appended after column ${index}: the header above and the rows before have no cell for ${names.length > 1 ? 'them' : 'it'}`,
+        ),
     });
+    // A poll's leads in one go: the header (first time) then names every column they have.
     return (leads) => write(csv.encode(leads));
   }
   if (options.format === 'jsonl') {
@@ -117,23 +126,44 @@ async function createPrinter(
     };
   }
   const { Chalk } = await import('chalk');
-  const chalk = new Chalk({ level: io.stdoutIsTTY && stderrColor(io) ? 1 : 0 });
-  return (leads) => write(leads.map((lead) => `${formatPrettyLead(lead, chalk)}\n`).join(''));
+  const chalk = new Chalk({ level: stdoutColorLevel(io) });
+  return async (leads) => {
+    for (const lead of leads) await write(`${formatPrettyLead(lead, chalk)}\n`);
+  };
 }
 
-function reportEvent(event: FollowEvent, options: TailOptions, progress: Progress): void {
-  switch (event.type) {
-    case 'polled':
-      progress.update(`Waiting for leads… ${plural(event.seen, 'lead')} so far, last poll ${new Date(event.at).toLocaleTimeString()}`);
-      break;
-    case 'outage':
-      progress.warn(`${event.error.message}; retrying in ${Math.round(event.retryInMs / 1000)}s`);
-      break;
-    case 'recovered':
-      progress.warn(`the API answers again after ${Math.round(event.downMs / 1000)}s; nothing was missed`);
-      break;
-    case 'unordered':
-      if (options.verbose) progress.warn(`the API lists leads ${event.order}: every poll reads every page`);
-      break;
-  }
+function describeEvents(options: TailOptions, status: TailStatus): (event: FollowEvent) => void {
+  let printed = 0;
+  return (event) => {
+    switch (event.type) {
+      case 'polled':
+        printed = event.printed;
+        status.update(`Waiting for leads… ${plural(printed, 'lead')} so far, last poll ${clock(event.at)}`);
+        if (options.verbose) {
+          const how = event.stoppedEarly ? 'stopped past the overlap window' : 'read to the end';
+          status.note(`poll ${event.poll}: ${plural(event.pages, 'page')} (${how}), ${plural(event.fresh, 'new lead')}`);
+        }
+        break;
+      case 'full-reads':
+        if (options.verbose) {
+          const order = event.order === 'oldest-first' ? 'oldest first' : 'in no order of created_at';
+          status.note(`the API lists leads ${order}, so a poll cannot stop at leads already seen: every poll reads every page`);
+        }
+        break;
+      case 'outage':
+        status.warn(`${event.error.message}; still following: retrying until the API answers, then printing what was captured meanwhile`);
+        status.update(`API unavailable since ${clock(event.at)}, retrying… ${plural(printed, 'lead')} so far`);
+        break;
+      case 'retrying':
+        if (options.verbose) status.note(`poll failed ${plural(event.failures, 'time')} in a row; next try in ${seconds(event.retryInMs)}`);
+        break;
+      case 'recovered':
+        status.note(`the API answers again after ${seconds(event.downMs)}; following resumed`);
+        break;
+    }
+  };
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toLocaleTimeString();
 }
