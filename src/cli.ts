@@ -20,10 +20,10 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
 
 function exitCodeFor(error: unknown, io: IO, verbose: boolean): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed its message (through configureOutput).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-      return ExitCode.Ok;
-    }
+    // Commander has already printed its message (through configureOutput). Help asked for (--help,
+    // `help`) and --version end with 0; help shown because a command is missing ends with 1 there: a usage error.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.Ok;
+    if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.Ok;
     return ExitCode.Usage;
   }
   return reportError(error, io, verbose);
@@ -159,7 +159,7 @@ Environment:
   ROBOFY_TOKEN        API key (wins over the stored one)
   ROBOFY_API_URL      API base URL
   ROBOFY_CONFIG_DIR   folder of the config file
-  NO_COLOR            no colour on stderr
+  NO_COLOR            no colour
 
 Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 no key or key
 rejected, 4 project or chatbot not found, 5 API or network failure, 6 another
