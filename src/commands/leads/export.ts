@@ -130,7 +130,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
         onPage: (_page, written, done) => {
           incremental?.record(written, io.now());
-          progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
+          if (progress.active) progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
         },
       });
       await sink.finish();
