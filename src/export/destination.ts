@@ -20,7 +20,7 @@ export async function openDestination(path: string | undefined, stdout: Writable
   return {
     out: file.stream,
     label: path,
-    scratchDir: dirname(path),
+    scratchDir: file.atomic ? dirname(path) : undefined,
     commit: () => file.commit(),
     abort: () => file.abort(),
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -19,7 +19,10 @@ export interface AtomicFile {
   commit(): Promise<void>;
   /** Drops the temp file, leaving any existing target untouched. Never throws. */
   abort(): Promise<void>;
+  /** The temp file, or the target itself when it cannot be replaced (a FIFO or a device). */
   readonly tempPath: string;
+  /** False for a FIFO or a device, which are written in place: there is no file to swap. */
+  readonly atomic: boolean;
 }
 
 /**
@@ -29,15 +32,21 @@ export interface AtomicFile {
  * @throws RobofyError (code OUTPUT) when the file cannot be created there.
  */
 export async function openAtomicFile(target: string): Promise<AtomicFile> {
-  await rejectDirectory(target);
-  const tempPath = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let file: FileHandle;
+  // Through a symlink to the file it names, so the link stays a link.
+  const real = await realpath(target).catch(() => target);
+  const existing = await stat(real).catch(() => undefined);
+  if (existing?.isDirectory() === true) throw outputError(target, Object.assign(new Error(), { code: 'EISDIR' }));
+  if (existing !== undefined && !existing.isFile()) return new InPlaceFile(target, await openOrFail(target, real, 'w'));
+  const tempPath = join(dirname(real), `.${basename(real)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  return new TempFile(real, tempPath, await openOrFail(target, tempPath, 'wx'));
+}
+
+async function openOrFail(target: string, path: string, flags: string): Promise<FileHandle> {
   try {
-    file = await open(tempPath, 'wx');
+    return await open(path, flags);
   } catch (error) {
     throw outputError(target, error);
   }
-  return new TempFile(target, tempPath, file);
 }
 
 /** A one-line error naming the output path and why it cannot be written. */
@@ -49,7 +58,35 @@ export function outputError(target: string, cause: unknown): RobofyError {
   });
 }
 
+/** `-o /dev/stdout`, a FIFO, a device: written as they are; replacing them would break them. */
+class InPlaceFile implements AtomicFile {
+  readonly stream;
+  readonly atomic = false;
+  readonly #handle: FileHandle;
+
+  constructor(readonly tempPath: string, handle: FileHandle) {
+    this.#handle = handle;
+    this.stream = new FileWritable(handle, WRITE_BUFFER);
+    holdErrors(this.stream);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      this.stream.end();
+      await finished(this.stream);
+    } finally {
+      await this.#handle.close().catch(() => undefined);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.stream.destroy();
+    await this.#handle.close().catch(() => undefined);
+  }
+}
+
 class TempFile implements AtomicFile {
+  readonly atomic = true;
   readonly stream: Writable;
   readonly tempPath: string;
   readonly #target: string;
@@ -95,11 +132,6 @@ class TempFile implements AtomicFile {
     this.#closed ??= this.#file.close();
     return this.#closed;
   }
-}
-
-async function rejectDirectory(target: string): Promise<void> {
-  const existing = await stat(target).catch(() => undefined);
-  if (existing?.isDirectory() === true) throw outputError(target, Object.assign(new Error(), { code: 'EISDIR' }));
 }
 
 /** Makes the rename itself durable; some file systems refuse, which is fine. */
