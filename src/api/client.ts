@@ -98,7 +98,7 @@ export class RobofyClient {
       const failure = await this.#attempt(spec, attempt);
       if (failure.ok) return failure.body;
       if (attempt > maxRetries) {
-        throw new RobofyError(`${failure.error.message} (gave up after ${attempt} attempts)`, {
+        throw new RobofyError(`${failure.error.message} (gave up after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'})`, {
           code: failure.error instanceof RobofyError ? failure.error.code : 'NETWORK',
           exitCode: ExitCode.Api,
           cause: failure.error,

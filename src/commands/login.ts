@@ -5,6 +5,7 @@ import { normaliseApiUrl } from '../config/settings.js';
 import { readAll, readSecretFromTty } from '../ui/read-secret.js';
 import { optionalString } from './parse-options.js';
 import { connect } from './connect.js';
+import { assertSafeTransport } from '../api/client.js';
 
 export interface LoginOptions {
   withToken: boolean;
@@ -14,11 +15,14 @@ export interface LoginOptions {
 }
 
 export function parseLoginOptions(raw: Record<string, unknown>): LoginOptions {
-  const apiUrl = optionalString(raw.apiUrl);
+  const given = optionalString(raw.apiUrl);
+  const apiUrl = given === undefined ? undefined : normaliseApiUrl(given);
+  // Checked here too, so --no-verify never stores a URL that every later command would refuse.
+  if (apiUrl !== undefined) assertSafeTransport(apiUrl);
   return {
     withToken: raw.withToken === true,
     verify: raw.verify !== false,
-    apiUrl: apiUrl === undefined ? undefined : normaliseApiUrl(apiUrl),
+    apiUrl,
     verbose: raw.verbose === true,
   };
 }
@@ -33,6 +37,7 @@ export async function runLogin(raw: Record<string, unknown>, io: IO): Promise<vo
   const key = (await readKey(options, io)).trim();
   if (key === '') throw new UsageError('no API key given');
   if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw new UsageError('the API key must not contain control characters');
   if (options.verify) await verifyKey(io, options, key);
   const store = await openConfigStore(io.env);
   store.set('token', key);

@@ -25,6 +25,13 @@ const DIR_MODE = 0o700;
 export async function openConfigStore(env: Env): Promise<ConfigStore> {
   const [{ default: Conf }, { default: envPaths }] = await Promise.all([import('conf'), import('env-paths')]);
   const cwd = env.ROBOFY_CONFIG_DIR || envPaths('robofy', { suffix: '' }).config;
+  // conf creates a missing folder as soon as it reads, with the default mode: make it first, private.
+  try {
+    ensureDir(`${cwd}/config.json`);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new RobofyError(`cannot use ${cwd} as the config folder (${detail})`, { code: 'CONFIG_DIR', exitCode: ExitCode.Usage, cause: error });
+  }
   let conf: InstanceType<typeof Conf<StoredConfig>>;
   try {
     conf = new Conf<StoredConfig>({

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { IO } from '../io.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, abortError } from '../errors.js';
 
 interface RawModeStream extends Readable {
   setRawMode?(mode: boolean): unknown;
@@ -9,14 +9,16 @@ interface RawModeStream extends Readable {
 /** Reads a line from a TTY without echoing it (the key must not land in scrollback). */
 export function readSecretFromTty(io: IO, prompt: string): Promise<string> {
   const input = io.stdin as RawModeStream;
-  io.stderr.write(prompt);
+  // Echo goes off before the prompt shows, so nothing typed once it is visible reaches the screen.
   input.setRawMode?.(true);
+  io.stderr.write(prompt);
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (error?: Error): void => {
       input.off('data', onData);
+      io.signal.removeEventListener('abort', onAbort);
       input.setRawMode?.(false);
       input.pause();
       io.stderr.write('\n');
@@ -31,7 +33,11 @@ export function readSecretFromTty(io: IO, prompt: string): Promise<string> {
         else if (char >= ' ') value += char;
       }
     };
+    // A SIGINT or SIGTERM from outside (raw mode turns Ctrl-C into a character, handled above).
+    const onAbort = (): void => finish(abortError(io.signal));
     input.on('data', onData);
+    if (io.signal.aborted) return onAbort();
+    io.signal.addEventListener('abort', onAbort);
   });
 }
 
