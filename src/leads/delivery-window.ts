@@ -33,7 +33,11 @@ export class DeliveryWindow {
     for (const [time, id] of snapshot?.recent ?? []) this.#recent.set(id, time);
   }
 
-  /** Leads older than this were delivered (or are assumed to have been). */
+  /**
+   * Leads older than this were delivered (or are assumed to have been).
+   * A later run with a wider overlap moves it back over ids already pruned:
+   * those leads are delivered again (at least once), never skipped.
+   */
   get horizon(): number {
     return this.#watermark === null ? Number.NEGATIVE_INFINITY : this.#watermark - this.overlapMs;
   }
@@ -48,11 +52,21 @@ export class DeliveryWindow {
     return time !== undefined && time < this.horizon;
   }
 
-  /** `fallbackTime` stands in for a created_at that does not parse, so the id still ages out. */
-  markDelivered(lead: Lead, fallbackTime: number): void {
-    const time = parseLeadTime(lead.created_at) ?? fallbackTime;
-    this.#recent.set(String(lead.id), time);
-    if (this.#watermark === null || time > this.#watermark) this.#watermark = time;
+  /**
+   * Records a delivered lead. `now` (the wall clock) stands in for a
+   * created_at that does not parse, so the id still ages out; such a lead
+   * never moves the watermark. Nor does a created_at in the future move it
+   * past `now`: one bogus date (2099, or a server clock hours ahead) would
+   * otherwise put every real lead to come behind the horizon, taken for
+   * delivered and never exported. Either way the id itself is kept, so the
+   * lead is not delivered twice; the cost is only a few more ids held.
+   */
+  markDelivered(lead: Lead, now: number): void {
+    const time = parseLeadTime(lead.created_at);
+    this.#recent.set(String(lead.id), time ?? now);
+    if (time === undefined) return;
+    const mark = Math.min(time, now);
+    if (this.#watermark === null || mark > this.#watermark) this.#watermark = mark;
   }
 
   /** Forgets ids behind the horizon: they are covered by the watermark now. */

@@ -61,7 +61,9 @@ function isExportState(value: unknown): value is ExportState {
     typeof state.source?.projectId === 'number' &&
     typeof state.source.chatbotId === 'string' &&
     (state.columns === null || (Array.isArray(state.columns) && state.columns.every((c) => typeof c === 'string'))) &&
+    // A negative overlap would put the horizon ahead of the watermark: leads never delivered would count as delivered.
     typeof delivery?.overlapMs === 'number' &&
+    delivery.overlapMs >= 0 &&
     (delivery.watermark === null || typeof delivery.watermark === 'number') &&
     Array.isArray(delivery.recent) &&
     delivery.recent.every((entry) => Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')

@@ -1,4 +1,6 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { ExitCode, RobofyError } from '../errors.js';
 
@@ -10,36 +12,36 @@ interface LockOwner {
 
 /** A lock held by a run on another machine (a shared folder) is trusted this long, then taken over. */
 const FOREIGN_LOCK_TTL_MS = 6 * 60 * 60 * 1000;
+/** Tries at acquiring: each wait for another run's takeover costs TAKEOVER_RETRY_MS. */
+const MAX_ATTEMPTS = 80;
+const TAKEOVER_RETRY_MS = 25;
+const ABANDONED_TAKEOVER_MS = 10_000;
 
 export interface StateLock {
   release(): Promise<void>;
 }
 
 /**
- * One run per state file: `<state>.lock`, created exclusively, holding the
- * owner's pid. A lock whose process is gone (a crashed or killed run) is
- * stale and taken over, so no crash can block cron forever.
+ * One run per state file: `<state>.lock`, holding the owner's pid. A lock
+ * whose process is gone (a crashed or killed run) is stale and taken over,
+ * so no crash can block cron forever.
+ *
+ * Races are settled by the file system, not by timing: the lock appears
+ * whole (written aside, then hard-linked into place, so no run ever reads a
+ * half-written one and takes it for stale), and a stale lock is removed by
+ * one run at a time (see takeOver).
  */
 export async function acquireStateLock(statePath: string, now: number): Promise<StateLock> {
   const lockPath = `${statePath}.lock`;
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date(now).toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx', 0o600);
-      await handle.writeFile(JSON.stringify(owner));
-      await handle.close();
-      return { release: () => rm(lockPath, { force: true }) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(lockPath, error);
-    }
-    const holder = await readOwner(lockPath);
-    if (holder && isAlive(holder, now)) {
-      throw new RobofyError(
-        `another export is using ${statePath} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); try again when it ends`,
-        { code: 'STATE_LOCKED', exitCode: ExitCode.Locked },
-      );
-    }
-    await rm(lockPath, { force: true });
+  const content = JSON.stringify(owner);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (await createLock(lockPath, content)) return { release: () => releaseLock(lockPath, content) };
+    const text = await readLock(lockPath);
+    if (text === undefined) continue; // released meanwhile: try again
+    const holder = parseOwner(text);
+    if (holder && isAlive(holder, now)) throw lockedError(statePath, holder);
+    await takeOver(lockPath, text);
   }
   throw new RobofyError(`could not lock ${statePath}: another run keeps taking the lock`, {
     code: 'STATE_LOCKED',
@@ -47,10 +49,101 @@ export async function acquireStateLock(statePath: string, now: number): Promise<
   });
 }
 
-async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+function lockedError(statePath: string, holder: LockOwner): RobofyError {
+  return new RobofyError(
+    `another export is using ${statePath} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); try again when it ends`,
+    { code: 'STATE_LOCKED', exitCode: ExitCode.Locked },
+  );
+}
+
+/** True when this call created the lock, false when one exists. */
+async function createLock(lockPath: string, content: string): Promise<boolean> {
+  const aside = `${lockPath}.${process.pid}.${randomBytes(6).toString('hex')}`;
   try {
-    const owner = JSON.parse(await readFile(lockPath, 'utf8')) as Partial<LockOwner>;
-    if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.startedAt === 'string') {
+    await writeFile(aside, content, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    throw lockError(lockPath, error);
+  }
+  try {
+    await link(aside, lockPath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: exclusive create, then write (a brief half-written window).
+    return await createLockInPlace(lockPath, content);
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
+async function createLockInPlace(lockPath: string, content: string): Promise<boolean> {
+  try {
+    const handle = await open(lockPath, 'wx', 0o600);
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw lockError(lockPath, error);
+  }
+}
+
+async function readLock(lockPath: string): Promise<string | undefined> {
+  try {
+    return await readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw lockError(lockPath, error);
+  }
+}
+
+/**
+ * Removes the stale lock (whose text was `stale`), one run at a time: the
+ * run that creates `<lock>.takeover` checks that the lock is still the stale
+ * one and removes it; the others wait a moment and look again, by when the
+ * lock is gone or a fresh one holds it. Without this, a run could remove the
+ * fresh lock another run had just made in place of the stale one, and both
+ * would go on holding "the" lock.
+ */
+async function takeOver(lockPath: string, stale: string): Promise<void> {
+  const mutex = `${lockPath}.takeover`;
+  let handle: FileHandle;
+  try {
+    handle = await open(mutex, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(lockPath, error);
+    await removeAbandoned(mutex);
+    await sleep(TAKEOVER_RETRY_MS);
+    return;
+  }
+  try {
+    await handle.close();
+    if ((await readLock(lockPath)) === stale) await rm(lockPath, { force: true });
+  } finally {
+    await rm(mutex, { force: true });
+  }
+}
+
+/** A takeover marker this old belongs to a run that died in the middle of one. */
+async function removeAbandoned(mutex: string): Promise<void> {
+  const info = await stat(mutex).catch(() => undefined);
+  if (info !== undefined && Date.now() - info.mtimeMs > ABANDONED_TAKEOVER_MS) await rm(mutex, { force: true });
+}
+
+/** Removes the lock only while it is still this run's (a lock taken over meanwhile is someone else's). */
+async function releaseLock(lockPath: string, content: string): Promise<void> {
+  const text = await readFile(lockPath, 'utf8').catch(() => undefined);
+  if (text === content) await rm(lockPath, { force: true });
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner> | null;
+    if (typeof owner?.pid === 'number' && typeof owner.host === 'string' && typeof owner.startedAt === 'string') {
       return owner as LockOwner;
     }
   } catch {
