@@ -1,6 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
+import { BodyReader } from './body-reader.js';
 import { apiErrorFor, MalformedResponseError, NetworkError, parseErrorBody } from './errors.js';
 import { backoffDelay, isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 
@@ -60,6 +61,7 @@ export class RobofyClient {
   readonly #owned: boolean;
   readonly #request: typeof import('undici').request;
   readonly #headers: Record<string, string>;
+  readonly #bodies = new BodyReader();
 
   private constructor(options: ClientOptions, undici: typeof import('undici')) {
     this.#options = options;
@@ -126,7 +128,7 @@ export class RobofyClient {
         signal,
         ...this.#timeouts(),
       });
-      const text = await readText(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      const text = await this.#bodies.readText(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
       const status = response.statusCode;
       this.#options.onEvent?.({ type: 'response', path: spec.path, status, ms: this.#options.now() - started, attempt });
       return interpret(status, response.headers, text, spec, this.#options.now());
@@ -198,22 +200,6 @@ function classifyThrown(error: unknown, signal: AbortSignal): RetryableFailure {
   const networkError = new NetworkError(`request failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, error);
   if (!isRetryableErrorCode(code)) throw networkError;
   return { ok: false, error: networkError };
-}
-
-async function readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      throw new RobofyError(`a response exceeded ${Math.round(maxBytes / 1048576)} MiB; refusing to read more`, {
-        code: 'RESPONSE_TOO_LARGE',
-        exitCode: ExitCode.Api,
-      });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 function describeNonJson(headers: Record<string, string | string[] | undefined>, text: string): string {
