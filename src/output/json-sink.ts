@@ -5,15 +5,32 @@ import { createJsonEncoder, type LeadEncoder } from './json-encoder.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 
+/** The text around the objects: what differs between JSONL and a JSON array. */
+export interface JsonFraming {
+  first: string;
+  between: string;
+  after: string;
+  last: string;
+  empty: string;
+}
+
+/** One object per line, each line ended by `\n`. */
+export const JSONL: JsonFraming = { first: '', between: '', after: '\n', last: '', empty: '' };
 /** A JSON array streamed one object per line: `[\n{…},\n{…}\n]\n`; no leads is `[]\n`. */
+export const JSON_ARRAY: JsonFraming = { first: '[\n', between: ',\n', after: '', last: '\n]\n', empty: '[]\n' };
+
+/** Leads as JSON objects, one per line, framed as JSONL or as one array; one write per page. */
 export class JsonSink implements LeadSink {
+  readonly columns = null;
   readonly #out: Writable;
+  readonly #framing: JsonFraming;
   readonly #encode: LeadEncoder;
   readonly #release: () => void;
   #count = 0;
 
-  constructor(options: SinkOptions) {
+  constructor(options: SinkOptions, framing: JsonFraming) {
     this.#out = options.out;
+    this.#framing = framing;
     this.#encode = createJsonEncoder(options);
     this.#release = holdErrors(options.out);
   }
@@ -22,19 +39,21 @@ export class JsonSink implements LeadSink {
     return this.#count;
   }
 
-  readonly columns = null;
-
   writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
     if (leads.length === 0) return undefined;
-    let text = this.#count === 0 ? '[\n' : ',\n';
-    for (let i = 0; i < leads.length; i++) text += (i === 0 ? '' : ',\n') + this.#encode(leads[i]!);
+    const { first, between, after } = this.#framing;
+    let text = '';
+    for (let i = 0; i < leads.length; i++) {
+      text += (this.#count === 0 && i === 0 ? first : between) + this.#encode(leads[i]!) + after;
+    }
     this.#count += leads.length;
     return writeChunk(this.#out, text);
   }
 
   async finish(): Promise<void> {
     try {
-      await writeChunk(this.#out, this.#count === 0 ? '[]\n' : '\n]\n');
+      const end = this.#count === 0 ? this.#framing.empty : this.#framing.last;
+      if (end !== '') await writeChunk(this.#out, end);
       await flushed(this.#out);
     } finally {
       this.#release();

@@ -1,8 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Lead } from '../api/types.js';
 import { createCsvSink } from './csv-sink.js';
-import { JsonSink } from './json-sink.js';
-import { JsonlSink } from './jsonl-sink.js';
+import { JSON_ARRAY, JSONL, JsonSink } from './json-sink.js';
 
 export interface LeadSink {
   /** Writes one page of leads (already filtered and deduplicated). May return a promise for backpressure. */
@@ -45,8 +44,8 @@ export function createSink(format: OutputFormat, options: SinkOptions): LeadSink
     case 'csv':
       return createCsvSink(options);
     case 'jsonl':
-      return new JsonlSink(options);
+      return new JsonSink(options, JSONL);
     case 'json':
-      return new JsonSink(options);
+      return new JsonSink(options, JSON_ARRAY);
   }
 }

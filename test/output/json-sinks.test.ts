@@ -2,17 +2,16 @@ import { createWriteStream } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { flattenLead } from '../../src/leads/flatten.js';
-import { JsonSink } from '../../src/output/json-sink.js';
-import { JsonlSink } from '../../src/output/jsonl-sink.js';
+import { JSON_ARRAY, JSONL, JsonSink } from '../../src/output/json-sink.js';
 import { createSink } from '../../src/output/sink.js';
 import { collector, lead } from './helpers.js';
 
 const BASE = '"id":1,"created_at":"2025-01-15 10:30:00","source":"chat","page_url":"https://example.com/","ip_address":"10.0.0.1"';
 
-describe('JsonlSink', () => {
+describe('JsonSink with JSONL framing', () => {
   it('keeps the flattened column order, integer-like names included', async () => {
     const { out, text } = collector();
-    const sink = new JsonlSink({ out });
+    const sink = new JsonSink({ out }, JSONL);
     await sink.writeLeads([lead(1, [['zeta', 'z'], ['10', 'ten'], ['2', 'two'], ['alpha', null]])]);
     await sink.finish();
     expect(text()).toBe(`{${BASE},"zeta":"z","10":"ten","2":"two","alpha":null}\n`);
@@ -29,7 +28,7 @@ describe('JsonlSink', () => {
     await fc.assert(
       fc.asyncProperty(fields, async (pairs) => {
         const { out, text } = collector();
-        const sink = new JsonlSink({ out });
+        const sink = new JsonSink({ out }, JSONL);
         const input = lead(1, pairs);
         await sink.writeLeads([input]);
         await sink.finish();
@@ -46,7 +45,7 @@ describe('JsonlSink', () => {
     const { out, text } = collector();
     const writes: number[] = [];
     out.on('data', (chunk: Buffer) => writes.push(chunk.length));
-    const sink = new JsonlSink({ out });
+    const sink = new JsonSink({ out }, JSONL);
     await sink.writeLeads([lead(1), lead(2), lead(3)]);
     await sink.writeLeads([]);
     await sink.writeLeads([lead(4)]);
@@ -90,10 +89,10 @@ describe('JsonlSink', () => {
   });
 });
 
-describe('JsonSink', () => {
+describe('JsonSink with JSON array framing', () => {
   it('writes an empty export as []', async () => {
     const { out, text } = collector();
-    const sink = new JsonSink({ out });
+    const sink = new JsonSink({ out }, JSON_ARRAY);
     await sink.writeLeads([]);
     await sink.finish();
     expect(text()).toBe('[]\n');
@@ -115,14 +114,14 @@ describe('JsonSink', () => {
 
   it('keeps flattened key order and supports raw mode', async () => {
     const flat = collector();
-    const sink = new JsonSink({ out: flat.out });
+    const sink = new JsonSink({ out: flat.out }, JSON_ARRAY);
     await sink.writeLeads([lead(1, [['b', 1], ['1', 2]])]);
     await sink.finish();
     expect(flat.text()).toBe(`[\n{${BASE},"b":1,"1":2}\n]\n`);
 
     const raw = collector();
     const leads = [lead(1, { b: 1 }), lead(2)];
-    const rawSink = new JsonSink({ out: raw.out, raw: true });
+    const rawSink = new JsonSink({ out: raw.out, raw: true }, JSON_ARRAY);
     await rawSink.writeLeads(leads);
     await rawSink.finish();
     expect(raw.text()).toBe(`[\n${JSON.stringify(leads[0])},\n${JSON.stringify(leads[1])}\n]\n`);
