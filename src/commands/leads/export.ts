@@ -1,13 +1,13 @@
 import type { IO } from '../../io.js';
-import { RobofyError, UsageError } from '../../errors.js';
+import { abortError, RobofyError, UsageError } from '../../errors.js';
 import { paginateLeads, type LeadsQuery } from '../../api/paginate.js';
 import { LeadDeduper } from '../../leads/dedupe.js';
 import { createTimeFilter } from '../../leads/time-filter.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
 import type { Lead } from '../../api/types.js';
-import { createSink, type OutputFormat } from '../../output/sink.js';
+import { createSink, type LeadSink, type OutputFormat } from '../../output/sink.js';
 import { exportLeads } from '../../export/export-leads.js';
-import { openDestination } from '../../export/destination.js';
+import { openDestination, type Destination } from '../../export/destination.js';
 import { outputError } from '../../output/atomic-file.js';
 import { IncrementalExport } from '../../export/incremental.js';
 import { planResume } from '../../export/page-journal.js';
@@ -110,15 +110,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     const destination = await openDestination(options.output, io.stdout);
     const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
       paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
-    const sink = createSink(options.format, {
-      out: destination.out,
-      raw: options.raw,
-      header: options.header,
-      escapeFormulas: options.escapeFormulas,
-      ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
-      ...(incremental ? { knownColumns: incremental.columns } : {}),
-    });
+    const sink = openSink(options, destination, incremental);
     try {
       const result = await exportLeads({
         pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
@@ -134,6 +126,8 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
         },
       });
       await sink.finish();
+      // A signal that came while the output was being finished still means "leave the target as it was".
+      if (io.signal.aborted) throw abortError(io.signal);
       await destination.commit();
       await resume?.complete();
       if (incremental) {
@@ -156,6 +150,18 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     await incremental?.release();
     await client.close();
   }
+}
+
+function openSink(options: ExportOptions, destination: Destination, incremental: IncrementalExport | undefined): LeadSink {
+  return createSink(options.format, {
+    out: destination.out,
+    raw: options.raw,
+    header: options.header,
+    escapeFormulas: options.escapeFormulas,
+    ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
+    ...(incremental ? { knownColumns: incremental.columns } : {}),
+  });
 }
 
 /** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
