@@ -44,13 +44,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 }
 
 /**
- * Memory stays flat on large exports (see bench/RESULTS.md): undici's HTTP
- * parser is WebAssembly, and V8's optimising tier-up of it costs ~35 MB of
- * RSS for no measurable speed here; and a young generation that does not
- * grow keeps the per-page garbage from inflating the heap. Set before undici
- * is first loaded.
+ * undici's HTTP parser is WebAssembly, and V8's optimising tier-up of it
+ * costs several MB of RSS for no measurable speed here (see
+ * bench/RESULTS.md). Set before undici is first loaded. (A young generation
+ * kept small saved more memory but cost a fifth more CPU in GC: not taken.)
  */
 function tuneMemory(): void {
   setFlagsFromString('--liftoff-only');
-  setFlagsFromString('--semi-space-growth-factor=1');
 }

@@ -13,7 +13,8 @@ export class BodyReader {
   #buffer: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   #busy = false;
 
-  async readText(body: AsyncIterable<Buffer>, maxBytes: number): Promise<string> {
+  /** The whole body; the bytes are valid until the next read. */
+  async read(body: AsyncIterable<Buffer>, maxBytes: number): Promise<Buffer> {
     // Two bodies at once (a caller's own concurrency) is rare: the second gets a buffer of its own.
     const shared = !this.#busy;
     this.#busy = true;
@@ -26,7 +27,7 @@ export class BodyReader {
         chunk.copy(buffer, size);
         size += chunk.length;
       }
-      return buffer.toString('utf8', 0, size);
+      return buffer.subarray(0, size);
     } finally {
       if (shared) {
         if (buffer.length <= KEEP_BYTES) this.#buffer = buffer;

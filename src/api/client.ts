@@ -2,6 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
 import { BodyReader } from './body-reader.js';
+import { parseUtf8Json } from './utf8-json.js';
 import { apiErrorFor, MalformedResponseError, NetworkError, parseErrorBody } from './errors.js';
 import { backoffDelay, isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 
@@ -128,10 +129,10 @@ export class RobofyClient {
         signal,
         ...this.#timeouts(),
       });
-      const text = await this.#bodies.readText(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      const body = await this.#bodies.read(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
       const status = response.statusCode;
       this.#options.onEvent?.({ type: 'response', path: spec.path, status, ms: this.#options.now() - started, attempt });
-      return interpret(status, response.headers, text, spec, this.#options.now());
+      return interpret(status, response.headers, body, spec, this.#options.now());
     } catch (error) {
       return classifyThrown(error, signal);
     }
@@ -170,15 +171,15 @@ type AttemptResult = { ok: true; body: unknown } | RetryableFailure;
 function interpret(
   status: number,
   headers: Record<string, string | string[] | undefined>,
-  text: string,
+  body: Buffer,
   spec: GetSpec,
   now: number,
 ): AttemptResult {
   if (status >= 200 && status < 300) {
     try {
-      return { ok: true, body: JSON.parse(text) as unknown };
+      return { ok: true, body: parseUtf8Json(body) };
     } catch (cause) {
-      return { ok: false, error: new MalformedResponseError(describeNonJson(headers, text), { cause }) };
+      return { ok: false, error: new MalformedResponseError(describeNonJson(headers, body.toString('utf8')), { cause }) };
     }
   }
   if (status >= 300 && status < 400) {
@@ -187,7 +188,7 @@ function interpret(
       { code: 'REDIRECT', exitCode: ExitCode.Api },
     );
   }
-  const error = apiErrorFor(parseErrorBody(status, text), spec.notFound);
+  const error = apiErrorFor(parseErrorBody(status, body.toString('utf8')), spec.notFound);
   if (!isRetryableStatus(status)) throw error;
   return { ok: false, error, retryAfterMs: parseRetryAfter(headers['retry-after'], now) };
 }
