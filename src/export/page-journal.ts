@@ -213,8 +213,10 @@ export async function planResume(
     return undefined;
   }
   const earlier = await readJournalHeader(target);
-  const same = earlier !== undefined && JSON.stringify(earlier.export) === JSON.stringify(fingerprint);
-  const effective = same
+  if (earlier !== undefined && JSON.stringify(earlier.export) !== JSON.stringify(fingerprint)) {
+    throw journalError(journalPath(target), 'belongs to an export with other options; run without --resume to start over');
+  }
+  const effective = earlier
     ? { since: earlier.bounds.since ?? undefined, until: earlier.bounds.until ?? undefined }
     : bounds;
   const header: JournalHeader = {

@@ -99,9 +99,9 @@ function formatFromPath(path: string | undefined): OutputFormat | undefined {
 export async function runExport(raw: Record<string, unknown>, io: IO): Promise<void> {
   const options = parseExportOptions(raw, io.now());
   const started = io.now();
+  const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
   const { client } = await connect(io, options);
   const progress = await createProgress(io, { quiet: options.quiet });
-  const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
   const bounds = resume?.bounds ?? options;
   const incremental = options.state
     ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
