@@ -1,3 +1,4 @@
+import type { LeadsQuery } from '../api/paginate.js';
 import { UsageError } from '../errors.js';
 
 /** A whole number in range, or undefined when the option was not given. */
@@ -47,4 +48,29 @@ export function parseColumns(value: unknown): string[] | undefined {
 
 export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** What every `leads` command takes: which listing, and how to reach the API. */
+export interface LeadsCommandOptions {
+  query: LeadsQuery;
+  apiUrl: string | undefined;
+  retries: number;
+  timeoutMs: number;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export function parseLeadsCommandOptions(raw: Record<string, unknown>): LeadsCommandOptions {
+  return {
+    query: {
+      projectId: parseProjectId(raw.project),
+      chatbotId: parseChatbotId(raw.chatbot),
+      sessionId: optionalString(raw.session),
+    },
+    apiUrl: optionalString(raw.apiUrl),
+    retries: parseCount('--retries', raw.retries, 0) ?? 5,
+    timeoutMs: parseSeconds('--timeout', raw.timeout ?? 30, 0.1),
+    quiet: raw.quiet === true,
+    verbose: raw.verbose === true,
+  };
 }

@@ -1,6 +1,6 @@
 import type { IO } from '../../io.js';
 import { abortError, RobofyError, UsageError } from '../../errors.js';
-import { paginateLeads, type LeadsQuery } from '../../api/paginate.js';
+import { paginateLeads } from '../../api/paginate.js';
 import { LeadDeduper } from '../../leads/dedupe.js';
 import { createTimeFilter } from '../../leads/time-filter.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
@@ -15,15 +15,13 @@ import { createProgress, plural, seconds, type Progress } from '../../ui/progres
 import { connect } from '../connect.js';
 import {
   optionalString,
-  parseChatbotId,
   parseColumns,
   parseCount,
-  parseProjectId,
-  parseSeconds,
+  parseLeadsCommandOptions,
+  type LeadsCommandOptions,
 } from '../parse-options.js';
 
-export interface ExportOptions {
-  query: LeadsQuery;
+export interface ExportOptions extends LeadsCommandOptions {
   format: OutputFormat;
   output: string | undefined;
   columns: string[] | undefined;
@@ -37,10 +35,6 @@ export interface ExportOptions {
   state: string | undefined;
   resume: boolean;
   overlapMs: number | undefined;
-  apiUrl: string | undefined;
-  retries: number;
-  timeoutMs: number;
-  quiet: boolean;
   verbose: boolean;
 }
 
@@ -49,11 +43,7 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
   const output = optionalString(raw.output);
   const format = (optionalString(raw.format) as OutputFormat | undefined) ?? formatFromPath(output) ?? 'csv';
   const options: ExportOptions = {
-    query: {
-      projectId: parseProjectId(raw.project),
-      chatbotId: parseChatbotId(raw.chatbot),
-      sessionId: optionalString(raw.session),
-    },
+    ...parseLeadsCommandOptions(raw),
     format,
     output: output === '-' ? undefined : output,
     columns: parseColumns(raw.columns),
@@ -67,11 +57,6 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     state: optionalString(raw.state),
     resume: raw.resume === true,
     overlapMs: raw.overlap === undefined ? undefined : parseDuration('--overlap', String(raw.overlap)),
-    apiUrl: optionalString(raw.apiUrl),
-    retries: parseCount('--retries', raw.retries, 0) ?? 5,
-    timeoutMs: parseSeconds('--timeout', raw.timeout, 0.1),
-    quiet: raw.quiet === true,
-    verbose: raw.verbose === true,
   };
   checkCombinations(options);
   return options;

@@ -1,7 +1,6 @@
 import type { IO } from '../../io.js';
 import type { Lead } from '../../api/types.js';
 import { UsageError } from '../../errors.js';
-import type { LeadsQuery } from '../../api/paginate.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
 import { createJsonEncoder } from '../../output/json-encoder.js';
 import { GrowingCsv } from '../../output/growing-csv.js';
@@ -15,17 +14,16 @@ import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import {
   optionalString,
-  parseChatbotId,
   parseColumns,
   parseCount,
-  parseProjectId,
+  parseLeadsCommandOptions,
   parseSeconds,
+  type LeadsCommandOptions,
 } from '../parse-options.js';
 
 export type TailFormat = 'pretty' | 'jsonl' | 'csv';
 
-export interface TailOptions {
-  query: LeadsQuery;
+export interface TailOptions extends LeadsCommandOptions {
   format: TailFormat;
   intervalMs: number;
   overlapMs: number;
@@ -34,10 +32,6 @@ export interface TailOptions {
   columns: string[] | undefined;
   header: boolean;
   escapeFormulas: boolean;
-  apiUrl: string | undefined;
-  retries: number;
-  timeoutMs: number;
-  quiet: boolean;
   verbose: boolean;
 }
 
@@ -49,11 +43,7 @@ export const MIN_TAIL_INTERVAL_SECONDS = 0.1;
 export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
   const format = (optionalString(raw.format) as TailFormat | undefined) ?? (stdoutIsTTY ? 'pretty' : 'jsonl');
   const options: TailOptions = {
-    query: {
-      projectId: parseProjectId(raw.project),
-      chatbotId: parseChatbotId(raw.chatbot),
-      sessionId: optionalString(raw.session),
-    },
+    ...parseLeadsCommandOptions(raw),
     format,
     intervalMs: parseSeconds('--interval', raw.interval ?? DEFAULT_TAIL_INTERVAL, MIN_TAIL_INTERVAL_SECONDS),
     overlapMs: parseDuration('--overlap', String(raw.overlap ?? DEFAULT_TAIL_OVERLAP)),
@@ -62,11 +52,6 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
     columns: parseColumns(raw.columns),
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
-    apiUrl: optionalString(raw.apiUrl),
-    retries: parseCount('--retries', raw.retries, 0) ?? 5,
-    timeoutMs: parseSeconds('--timeout', raw.timeout ?? 30, 0.1),
-    quiet: raw.quiet === true,
-    verbose: raw.verbose === true,
   };
   if (options.columns && options.format === 'pretty') throw new UsageError('--columns works with --format csv or jsonl');
   return options;
