@@ -368,6 +368,24 @@ describe.concurrent('state files that cannot be used: exit 2, left untouched', S
     expect(api.leadRequests()).toEqual([]);
   });
 
+  it('CSV with --columns other than the ones the state was written with (the appends would not line up)', async ({ expect }) => {
+    const api = await fakeApi({ leads: 5 });
+    const dir = scratch();
+    const state = join(dir, 's');
+    ok(await cli(api, exportArgs('--state', state, '--columns', 'id,name')));
+    const before = readFileSync(state);
+    api.addLeads(2);
+    const requests = api.leadRequests().length;
+    const result = await cli(api, exportArgs('--state', state, '--columns', 'id,email'));
+    expectOneLineError(result, 2, "--columns differs from the columns this state file's CSV was written with (id,name)");
+    expect(readFileSync(state).equals(before)).toBe(true);
+    expect(api.leadRequests()).toHaveLength(requests);
+    const same = ok(await cli(api, exportArgs('--state', state, '--columns', 'id,name', '--no-header')));
+    const rows = parseCsv(same.stdout);
+    expect(rows.map((row) => row[0])).toEqual(['lead_7', 'lead_6']);
+    expect(rows.every((row) => row.length === 2)).toBe(true);
+  });
+
   it('a state file made for another chatbot', async ({ expect }) => {
     const api = await fakeApi({ leads: 5, projects: { '12': ['abc', 'other'] } });
     const dir = scratch();

@@ -92,6 +92,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
     : undefined;
   try {
+    if (incremental) checkStateColumns(options, incremental.columns);
     const destination = await openDestination(options.output, io.stdout);
     const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
       paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
@@ -188,6 +189,16 @@ function isWriteError(error: unknown): boolean {
   if (error instanceof RobofyError) return false;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('E') && code !== 'EPIPE';
+}
+
+/** CSV appends line up only if every run picks the same --columns as the one that made the state. */
+function checkStateColumns(options: ExportOptions, known: readonly string[]): void {
+  if (options.format !== 'csv' || options.columns === undefined || known.length === 0) return;
+  if (options.columns.join('\n') === known.join('\n')) return;
+  throw new UsageError(
+    `--columns differs from the columns this state file's CSV was written with (${known.join(',')}); ` +
+      'use the same --columns, or a new state file and output',
+  );
 }
 
 /** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */
