@@ -65,7 +65,9 @@ describe('escapeForTerminal', () => {
   });
 
   it('keeps every safe character in order around the escapes', () => {
-    const mixed = fc.array(fc.oneof(anyText, fc.constantFrom('\n', '\x1b', '\x9b', '\u202e')));
+    // A backslash is left as it is, so input text like "\\n" would read as an escape here: the strip below
+    // could not tell them apart. Inputs for this property hold no backslash.
+    const mixed = fc.array(fc.oneof(anyText.map((text) => text.replaceAll('\\', '/')), fc.constantFrom('\n', '\x1b', '\x9b', '\u202e')));
     fc.assert(
       fc.property(mixed, (parts) => {
         const out = escapeForTerminal(parts.join(''));
