@@ -35,11 +35,6 @@ function buildProgram(io: IO): Command {
     .version(cliVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
     .addHelpText('after', HELP_FOOTER);
 
   program
@@ -77,6 +72,7 @@ function buildProgram(io: IO): Command {
   for (const command of leads.commands) command.helpOption('-h, --help', 'show help');
   configureExport(leads.commands[0]!, io);
   configureTail(leads.commands[1]!, io);
+  // Every command: parse errors throw (no process.exit), and help and errors go to our streams.
   for (const command of [program, ...program.commands, ...leads.commands]) {
     command.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),

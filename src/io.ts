@@ -23,9 +23,17 @@ export interface IO {
   readonly dispatcher?: Dispatcher;
 }
 
-/** Colour on stderr only on a TTY, and never when NO_COLOR is set (https://no-color.org). */
+/**
+ * Colour only on a TTY (and not TERM=dumb), never when NO_COLOR is set
+ * (https://no-color.org); FORCE_COLOR turns it on anywhere, or off with 0/false.
+ */
+export function useColor(env: Env, isTTY: boolean): boolean {
+  const { NO_COLOR, FORCE_COLOR, TERM } = env;
+  if (NO_COLOR !== undefined && NO_COLOR !== '') return false;
+  if (FORCE_COLOR !== undefined && FORCE_COLOR !== '') return FORCE_COLOR !== '0' && FORCE_COLOR !== 'false';
+  return isTTY && TERM !== 'dumb';
+}
+
 export function stderrColor(io: IO): boolean {
-  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
-  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
-  return io.stderrIsTTY && io.env.TERM !== 'dumb';
+  return useColor(io.env, io.stderrIsTTY);
 }

@@ -14,6 +14,12 @@ export interface PageOptions {
   startToken?: string | null | undefined;
   /** Tokens already followed before this listing was resumed: seeing one again is a loop too. */
   knownTokens?: readonly string[] | undefined;
+  /**
+   * Ask for page n+1 while page n is being used (default). A caller that
+   * usually stops after a page or two (a tail poll) turns it off, or every
+   * stop costs a request nobody reads.
+   */
+  prefetch?: boolean | undefined;
   /** Fail rather than page forever through a runaway listing. */
   maxPages?: number | undefined;
 }
@@ -46,6 +52,7 @@ export async function* paginateLeads(
   options: PageOptions = {},
 ): AsyncGenerator<FetchedPage> {
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const prefetch = options.prefetch ?? true;
   const seen = new Set<string>(options.knownTokens);
   const notFound = `project ${query.projectId} / chatbot ${query.chatbotId}`;
   let token = options.startToken ?? null;
@@ -60,9 +67,10 @@ export async function* paginateLeads(
         if (seen.has(next)) throw loopError(next, number);
         if (number >= maxPages) throw tooManyPages(maxPages);
         seen.add(next);
-        pending = fetchPage(client, query, next, notFound);
+        if (prefetch) pending = fetchPage(client, query, next, notFound);
       }
       yield { ...page, number, token };
+      if (next !== null && !prefetch) pending = fetchPage(client, query, next, notFound);
       token = next;
     }
   } finally {

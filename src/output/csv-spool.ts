@@ -3,6 +3,7 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ByteWriter } from './byte-writer.js';
+import { writeFully } from './file-writable.js';
 import { RecordPadder } from './record-padder.js';
 import { flushed, writeChunk } from './write-chunk.js';
 
@@ -34,7 +35,7 @@ export class CsvSpool {
     this.#file = open(this.path, 'wx+', 0o600);
     // Reported by the first append; this only keeps it from being "unhandled" meanwhile.
     this.#file.catch(() => undefined);
-    this.#writer = new ByteWriter(BUFFER_SIZE, async (bytes) => writeAll(await this.#file, bytes));
+    this.#writer = new ByteWriter(BUFFER_SIZE, async (bytes) => writeFully(await this.#file, bytes));
   }
 
   /** Appends CSV `records` that all have `width` cells. */
@@ -80,13 +81,6 @@ export class CsvSpool {
     await this.#file;
     this.#opened = true;
     await this.append(records, width);
-  }
-}
-
-async function writeAll(file: FileHandle, bytes: Buffer): Promise<void> {
-  for (let offset = 0; offset < bytes.length; ) {
-    const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
   }
 }
 

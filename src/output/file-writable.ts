@@ -32,6 +32,11 @@ async function writeAll(file: FileHandle, chunk: string | Buffer): Promise<void>
   } else {
     bytes = chunk;
   }
+  await writeFully(file, bytes);
+}
+
+/** All of `bytes`, however many short writes the file system makes of it. */
+export async function writeFully(file: FileHandle, bytes: Buffer): Promise<void> {
   for (let offset = 0; offset < bytes.length; ) {
     const { bytesWritten } = await file.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Lead } from '../api/types.js';
-import type { Env } from '../io.js';
+import { useColor, type Env } from '../io.js';
 import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
 import { escapeForTerminal } from '../leads/terminal.js';
 
@@ -23,16 +23,9 @@ export function formatPrettyLead(lead: Lead, chalk: ChalkInstance): string {
   return fields.length === 0 ? head : `${head}  ${fields.join(chalk.dim(' · '))}`;
 }
 
-/**
- * The chalk level for lines on stdout: colour only when stdout is a
- * terminal, never when NO_COLOR is set (https://no-color.org), always when
- * FORCE_COLOR is (other than 0 or false); TERM=dumb gets none.
- */
+/** The chalk level for lines on stdout (see useColor). */
 export function stdoutColorLevel(io: { readonly env: Env; readonly stdoutIsTTY: boolean }): 0 | 1 {
-  const { NO_COLOR, FORCE_COLOR, TERM } = io.env;
-  if (NO_COLOR !== undefined && NO_COLOR !== '') return 0;
-  if (FORCE_COLOR !== undefined && FORCE_COLOR !== '') return FORCE_COLOR === '0' || FORCE_COLOR === 'false' ? 0 : 1;
-  return io.stdoutIsTTY && TERM !== 'dumb' ? 1 : 0;
+  return useColor(io.env, io.stdoutIsTTY) ? 1 : 0;
 }
 
 function safe(value: unknown): string {
