@@ -2,6 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
 import { BodyReader } from './body-reader.js';
+import { loadUndici, type UndiciParts } from './undici.js';
 import { parseUtf8Json } from './utf8-json.js';
 import { apiErrorFor, MalformedResponseError, NetworkError, parseErrorBody } from './errors.js';
 import { backoffDelay, isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
@@ -60,13 +61,18 @@ export class RobofyClient {
   readonly #options: ClientOptions;
   readonly #dispatcher: Dispatcher;
   readonly #owned: boolean;
-  readonly #request: typeof import('undici').request;
+  readonly #request: UndiciParts['request'];
+  readonly #origin: string;
+  readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #bodies = new BodyReader();
 
-  private constructor(options: ClientOptions, undici: typeof import('undici')) {
+  private constructor(options: ClientOptions, undici: UndiciParts) {
     this.#options = options;
     this.#request = undici.request;
+    const base = new URL(options.apiUrl);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#owned = options.dispatcher === undefined;
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#dispatcher =
@@ -87,7 +93,7 @@ export class RobofyClient {
 
   static async create(options: ClientOptions): Promise<RobofyClient> {
     assertSafeTransport(options.apiUrl);
-    return new RobofyClient(options, await import('undici'));
+    return new RobofyClient(options, loadUndici());
   }
 
   /** How many retries this client has made so far, for the summary line. */
@@ -122,10 +128,11 @@ export class RobofyClient {
     const started = this.#options.now();
     const signal = combinedSignal(this.#options.signal, spec.signal);
     try {
-      const response = await this.#request(`${this.#options.apiUrl}${spec.path}`, {
+      const response = await this.#request.call(this.#dispatcher, {
+        origin: this.#origin,
+        path: `${this.#basePath}${spec.path}`,
         method: 'GET',
         headers: this.#headers,
-        dispatcher: this.#dispatcher,
         signal,
         ...this.#timeouts(),
       });

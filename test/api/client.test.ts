@@ -360,6 +360,12 @@ describe('transport and paths', () => {
     expect((error as RobofyError).exitCode).toBe(ExitCode.Usage);
   });
 
+  it('an API URL with a path (behind a gateway) keeps it in front of every request path', async () => {
+    const h = await harness([{ status: 200 }], { apiUrl: `${ORIGIN}/robofy/api` });
+    expect(await h.client.getJson({ path: `${PATH}?nextPageToken=t1` })).toEqual(PAGE);
+    expect(h.agent.getCallHistory()?.firstCall()?.fullUrl).toBe(`${ORIGIN}/robofy/api${PATH}?nextPageToken=t1`);
+  });
+
   it('apiPath encodes segments and tokens, and drops parameters without a value', () => {
     expect(apiPath(['v1', 'ai-agent', 'leads', 12, 'a/b c'])).toBe('/v1/ai-agent/leads/12/a%2Fb%20c');
     expect(apiPath(['x'], { nextPageToken: 'ab+/c==', sessionId: undefined, other: '' })).toBe('/x?nextPageToken=ab%2B%2Fc%3D%3D');
