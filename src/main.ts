@@ -1,11 +1,11 @@
-import { setFlagsFromString } from 'node:v8';
 import type { IO } from './io.js';
 import { InterruptedError, StdoutClosedError } from './errors.js';
 import { run } from './cli.js';
+import { tuneHeap } from './heap.js';
 
 /** The real process wiring: streams, signals, exit code. Everything else takes an IO. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  tuneMemory();
+  tuneHeap();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
@@ -41,14 +41,4 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   process.exitCode = await run(argv, io);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-}
-
-/**
- * undici's HTTP parser is WebAssembly, and V8's optimising tier-up of it
- * costs several MB of RSS for no measurable speed here (see
- * bench/RESULTS.md). Set before undici is first loaded. (A young generation
- * kept small saved more memory but cost a fifth more CPU in GC: not taken.)
- */
-function tuneMemory(): void {
-  setFlagsFromString('--liftoff-only');
 }
