@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 const BACKSLASH_U = Buffer.from('\\u');
 const HIGH = /[\u0080-\u00ff]/;
 
@@ -9,9 +11,11 @@ const HIGH = /[\u0080-\u00ff]/;
  * decoded from UTF-8. That is exact because JSON's structure is ASCII and a
  * UTF-8 multi-byte sequence never contains an ASCII byte, so every sequence
  * lies within one string. A `\u` escape could yield a character ≥ 0x80 that
- * is not a UTF-8 byte: such bodies take the ordinary path.
+ * is not a UTF-8 byte: such bodies take the ordinary path. An all-ASCII
+ * body, the usual case for English leads, needs no decoding at all.
  */
 export function parseUtf8Json(bytes: Buffer): unknown {
+  if (isAscii(bytes)) return JSON.parse(bytes.toString('latin1'));
   if (bytes.includes(BACKSLASH_U)) return JSON.parse(bytes.toString('utf8'));
   return redecode(JSON.parse(bytes.toString('latin1')));
 }

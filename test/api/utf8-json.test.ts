@@ -5,9 +5,9 @@ import { parseUtf8Json } from '../../src/api/utf8-json.js';
 const utf8 = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
 
 describe('parseUtf8Json', () => {
-  it('equals JSON.parse of the UTF-8 text for any JSON value, keys included', () => {
+  it.each(['grapheme-ascii', 'grapheme', 'binary'] as const)('equals JSON.parse of the UTF-8 text for any JSON value, keys included (%s text)', (stringUnit) => {
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+      fc.property(fc.jsonValue({ maxDepth: 4, stringUnit }), (value) => {
         const bytes = utf8(value);
         expect(parseUtf8Json(bytes)).toStrictEqual(JSON.parse(bytes.toString('utf8')));
       }),
