@@ -8,9 +8,9 @@ const SEMI_SPACE_CAP_BYTES = 4 * 1024 * 1024;
  * Keeps a long export's peak RSS flat (bench/RESULTS.md). Each page is
  * garbage once written, yet V8's defaults size the heap for throughput:
  * - the young generation grows to 2 × 16 MB semi-spaces as pages survive a
- *   scavenge or two; 4 MB ones cost no measurable CPU here. V8 fixes the
- *   maximum at start-up but reads the growth factor at each growth, so the
- *   factor is 1 from the cap on;
+ *   scavenge or two; with 4 MB ones an export's time stays within
+ *   run-to-run noise. V8 fixes the maximum at start-up but reads the growth
+ *   factor at each growth, so the factor is 1 from the cap on;
  * - the old generation may grow to ~4× its live size between full
  *   collections; 2× is enough when little survives;
  * - V8's optimising compile of undici's WebAssembly HTTP parser peaks at
