@@ -1,6 +1,6 @@
 import type { Env } from '../io.js';
 import { ExitCode, RobofyError } from '../errors.js';
-import { openConfigStore, type ConfigStore } from './store.js';
+import { readConfigStore } from './store.js';
 
 export const DEFAULT_API_URL = 'https://agents.robofy.ai';
 
@@ -20,15 +20,11 @@ export interface Settings {
  * Precedence: flag > environment > stored > default. The store is opened only
  * when the flag and environment leave something to look up.
  */
-export async function resolveSettings(
-  env: Env,
-  flags: { apiUrl?: string | undefined },
-  openStore: (env: Env) => Promise<ConfigStore> = openConfigStore,
-): Promise<Settings> {
+export async function resolveSettings(env: Env, flags: { apiUrl?: string | undefined }): Promise<Settings> {
   const envToken = nonEmpty(env.ROBOFY_TOKEN);
   const envUrl = nonEmpty(env.ROBOFY_API_URL);
   const flagUrl = nonEmpty(flags.apiUrl);
-  const store = envToken && (flagUrl || envUrl) ? undefined : await openStore(env);
+  const store = envToken && (flagUrl || envUrl) ? undefined : await readConfigStore(env);
   const storedUrl = store?.get('apiUrl');
   const storedToken = store?.get('token');
 
