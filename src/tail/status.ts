@@ -1,5 +1,6 @@
 import type { IO } from '../io.js';
 import { stderrColor } from '../io.js';
+import { startSpinner, warningLine } from '../ui/spinner.js';
 
 /**
  * What tail says on stderr: a quiet status line (an ora spinner) when stderr
@@ -37,20 +38,18 @@ const SILENT: TailStatus = {
 export async function createTailStatus(io: IO, options: TailStatusOptions): Promise<TailStatus> {
   if (options.quiet) return SILENT;
   const color = stderrColor(io);
-  const warnLine = (text: string): string => `robofy: ${color ? '\u001b[33mwarning\u001b[39m' : 'warning'}: ${text}\n`;
+  const warnLine = (text: string): string => warningLine(text, color);
   const noteLine = (text: string): string => `robofy: ${text}\n`;
-  if (!io.stderrIsTTY || options.verbose) {
-    return {
-      update: () => undefined,
-      warn: (text) => void io.stderr.write(warnLine(text)),
-      note: (text) => void io.stderr.write(noteLine(text)),
-      around: (write) => write(),
-      stop: () => undefined,
-    };
-  }
-  const { default: ora } = await import('ora');
-  const spinner = ora({ stream: io.stderr, isEnabled: true, discardStdin: false, color: color ? 'cyan' : false });
-  spinner.start();
+  const lines: TailStatus = {
+    update: () => undefined,
+    warn: (text) => void io.stderr.write(warnLine(text)),
+    note: (text) => void io.stderr.write(noteLine(text)),
+    around: (write) => write(),
+    stop: () => undefined,
+  };
+  if (!io.stderrIsTTY || options.verbose) return lines;
+  const spinner = await startSpinner(io, color);
+  if (spinner === undefined) return lines;
   let stopped = false;
   const aside = (line: string): void => {
     if (stopped) {

@@ -1,5 +1,6 @@
 import type { IO } from '../io.js';
 import { stderrColor } from '../io.js';
+import { startSpinner, warningLine } from './spinner.js';
 
 /** Progress on stderr: a spinner on a TTY, nothing when piped or --quiet. */
 export interface Progress {
@@ -18,30 +19,17 @@ export interface ProgressOptions {
 
 const SILENT: Progress = { active: false, update: () => undefined, warn: () => undefined, stop: () => undefined };
 
-/** ora is loaded only when a spinner will really be shown. */
 export async function createProgress(io: IO, options: ProgressOptions): Promise<Progress> {
   const color = stderrColor(io);
-  const warnLine = (text: string): string => `robofy: ${color ? '\u001b[33mwarning\u001b[39m' : 'warning'}: ${text}\n`;
+  const warn = (text: string): void => void io.stderr.write(warningLine(text, color));
   if (options.quiet) return SILENT;
-  if (!io.stderrIsTTY) {
-    return { active: false, update: () => undefined, warn: (text) => void io.stderr.write(warnLine(text)), stop: () => undefined };
-  }
-  const [{ default: ora }, { Chalk }] = await Promise.all([import('ora'), import('chalk')]);
+  if (!io.stderrIsTTY) return { active: false, update: () => undefined, warn, stop: () => undefined };
+  const [spinner, { Chalk }] = await Promise.all([startSpinner(io, color), import('chalk')]);
   const chalk = new Chalk({ level: color ? 1 : 0 });
   const summaryLine = (summary: string): string => `${chalk.green('✓')} ${summary}\n`;
-  // A terminal whose size was never set (a bare pty, some `docker exec -t`) reports 0 columns; ora then
-  // counts the lines to clear by dividing by 0 and spins forever. No spinner there, only the lines.
-  const columns = (io.stderr as { columns?: unknown }).columns;
-  if (typeof columns !== 'number' || !(columns > 0)) {
-    return {
-      active: false,
-      update: () => undefined,
-      warn: (text) => void io.stderr.write(warnLine(text)),
-      stop: (summary) => void (summary ? io.stderr.write(summaryLine(summary)) : undefined),
-    };
+  if (spinner === undefined) {
+    return { active: false, update: () => undefined, warn, stop: (summary) => void (summary ? io.stderr.write(summaryLine(summary)) : undefined) };
   }
-  const spinner = ora({ stream: io.stderr, isEnabled: true, discardStdin: false, color: color ? 'cyan' : false });
-  spinner.start();
   return {
     active: true,
     update: (text) => {
@@ -49,7 +37,7 @@ export async function createProgress(io: IO, options: ProgressOptions): Promise<
     },
     warn: (text) => {
       spinner.clear();
-      io.stderr.write(warnLine(text));
+      warn(text);
       spinner.render();
     },
     stop: (summary) => {

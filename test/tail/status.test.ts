@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { IO } from '../../src/io.js';
 import { createTailStatus } from '../../src/tail/status.js';
 
-function io(options: { stderrIsTTY: boolean; env?: Record<string, string> }): { io: IO; stderr: () => string; stdout: () => string } {
+function io(options: { stderrIsTTY: boolean; env?: Record<string, string>; columns?: number }): { io: IO; stderr: () => string; stdout: () => string } {
   const capture = (): { stream: PassThrough; text: () => string } => {
     // A terminal as far as ora can tell: cursor moves and line erases are written as their escape codes.
     const stream = Object.assign(new PassThrough(), {
       isTTY: options.stderrIsTTY,
-      columns: 80,
+      columns: options.columns ?? 80,
       cursorTo(x: number): boolean {
         return stream.write(`\x1b[${x + 1}G`);
       },
@@ -55,6 +55,18 @@ describe('createTailStatus', () => {
     status.stop();
     await tick();
     expect(t.stderr()).toBe('robofy: warning: the API failed (503)\nrobofy: the API answers again\n');
+    expect(t.stdout()).toBe('lead\n');
+  });
+
+  it('on a terminal that reports 0 columns (a bare pty): plain lines, where a spinner would never finish a clear', async () => {
+    const t = io({ stderrIsTTY: true, columns: 0 });
+    const status = await createTailStatus(t.io, { quiet: false, verbose: false });
+    status.update('Waiting for leads…');
+    await status.around(async () => void t.io.stdout.write('lead\n'));
+    status.warn('the API failed (503)');
+    status.stop();
+    await tick();
+    expect(t.stderr()).toBe('robofy: warning: the API failed (503)\n');
     expect(t.stdout()).toBe('lead\n');
   });
 
