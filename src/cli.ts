@@ -35,7 +35,11 @@ function buildProgram(io: IO): Command {
     .version(cliVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', HELP_FOOTER);
+    .addHelpText('after', HELP_FOOTER)
+    // Parse errors throw (no process.exit), and help and errors go to our streams. Subcommands inherit
+    // this, the help option and showHelpAfterError when they are created.
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
   program
     .command('login')
@@ -69,16 +73,8 @@ function buildProgram(io: IO): Command {
   const leads = program.command('leads').description('export and follow leads');
   leads.command('export').description('export leads to CSV, JSONL or JSON');
   leads.command('tail').description('follow new leads as they are captured');
-  for (const command of leads.commands) command.helpOption('-h, --help', 'show help');
   configureExport(leads.commands[0]!, io);
   configureTail(leads.commands[1]!, io);
-  // Every command: parse errors throw (no process.exit), and help and errors go to our streams.
-  for (const command of [program, ...program.commands, ...leads.commands]) {
-    command.exitOverride().configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
-  }
   return program;
 }
 

@@ -14,7 +14,7 @@ export interface ExportJob {
   /** Stop paging once this many leads are written. */
   limit?: number | undefined;
   /** Called after each page is written, with the leads written from it. */
-  onPage?: ((page: FetchedPage, written: readonly Lead[], progress: ExportProgress) => void) | undefined;
+  onPage?: ((written: readonly Lead[], progress: ExportProgress) => void) | undefined;
   /** Asked after each page: true stops paging early (the rest is known to be delivered). */
   done?: ((page: FetchedPage) => boolean) | undefined;
 }
@@ -22,7 +22,6 @@ export interface ExportJob {
 export interface ExportProgress {
   pages: number;
   leads: number;
-  duplicates: number;
 }
 
 /**
@@ -30,16 +29,16 @@ export interface ExportProgress {
  * whole, so a failed page never leaves a partial page behind in the output.
  */
 export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
-  const progress: ExportProgress = { pages: 0, leads: 0, duplicates: 0 };
+  const progress: ExportProgress = { pages: 0, leads: 0 };
   for await (const page of job.pages) {
     if (job.signal.aborted) throw abortError(job.signal);
-    const selected = selectLeads(page.rows, job, progress);
+    const selected = selectLeads(page.rows, job);
     const room = job.limit === undefined ? selected.length : job.limit - progress.leads;
     const batch = room < selected.length ? selected.slice(0, room) : selected;
     if (batch.length > 0) await job.sink.writeLeads(batch);
     progress.pages++;
     progress.leads += batch.length;
-    job.onPage?.(page, batch, progress);
+    job.onPage?.(batch, progress);
     if (job.limit !== undefined && progress.leads >= job.limit) break;
     if (job.done?.(page)) break;
   }
@@ -47,14 +46,10 @@ export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
   return progress;
 }
 
-function selectLeads(rows: readonly Lead[], job: ExportJob, progress: ExportProgress): Lead[] {
+function selectLeads(rows: readonly Lead[], job: ExportJob): Lead[] {
   const selected: Lead[] = [];
   for (const lead of rows) {
-    if (!job.deduper.isNew(lead)) {
-      progress.duplicates++;
-      continue;
-    }
-    if (job.keep === undefined || job.keep(lead)) selected.push(lead);
+    if (job.deduper.isNew(lead) && (job.keep === undefined || job.keep(lead))) selected.push(lead);
   }
   return selected;
 }

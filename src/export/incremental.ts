@@ -35,7 +35,7 @@ export class IncrementalExport {
     const lock = await acquireStateLock(path, now);
     try {
       const state = await loadState(path, query);
-      const window = new DeliveryWindow(state?.delivery, overlapMs ?? state?.delivery.overlapMs);
+      const window = new DeliveryWindow(state?.delivery, overlapMs);
       return new IncrementalExport(path, query, lock, window, state?.columns ?? []);
     } catch (error) {
       await lock.release();
@@ -63,10 +63,6 @@ export class IncrementalExport {
     if (last === undefined || this.#order.order !== 'newest-first') return false;
     const time = parseLeadTime(last.created_at);
     return time !== undefined && time < this.#before.horizon;
-  }
-
-  get listingOrder(): string {
-    return this.#order.order;
   }
 
   async commit(columns: readonly string[] | null, now: number): Promise<void> {

@@ -40,7 +40,7 @@ export type FollowEvent =
   | { type: 'recovered'; downMs: number };
 
 /** Outage backoff grows from the interval up to this (or the interval, when that is longer). */
-export const MAX_OUTAGE_BACKOFF_MS = 60_000;
+const MAX_OUTAGE_BACKOFF_MS = 60_000;
 
 /** Api-exit-code errors that no retry cures: a misconfiguration or a response too big to ever read. */
 const FATAL_CODES = new Set(['REDIRECT', 'RESPONSE_TOO_LARGE', 'TOO_MANY_PAGES', 'INSECURE_URL']);
@@ -190,11 +190,8 @@ class Follower {
     const leads = inCaptureOrder([...fresh.values()]);
     const shown = baseline ? (since === undefined ? [] : leads.filter((lead) => isSince(lead, since))) : leads;
     const printed = await this.#print(shown);
-    for (const lead of leads) {
-      const id = String(lead.id);
-      if (untimedSeen.has(id)) this.#untimed.set(id, poll);
-      else this.#window.markDelivered(lead, now);
-    }
+    // Untimed ids are remembered by #forget.
+    for (const lead of leads) if (!untimedSeen.has(String(lead.id))) this.#window.markDelivered(lead, now);
     this.#forget(poll, untimedSeen, stoppedEarly);
     this.#emit({
       type: 'polled',

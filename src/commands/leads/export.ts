@@ -106,7 +106,7 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
         limit: options.limit,
         signal: io.signal,
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
-        onPage: (_page, written, done) => {
+        onPage: (written, done) => {
           incremental?.record(written, io.now());
           if (progress.active) progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
         },

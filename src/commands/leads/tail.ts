@@ -35,8 +35,6 @@ export interface TailOptions extends LeadsCommandOptions {
   verbose: boolean;
 }
 
-export const DEFAULT_TAIL_OVERLAP = '15m';
-export const DEFAULT_TAIL_INTERVAL = '10';
 /** Fractions are fine (tests poll every 0.2 s); below this a tail only hammers the API. */
 export const MIN_TAIL_INTERVAL_SECONDS = 0.1;
 
@@ -45,8 +43,8 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
   const options: TailOptions = {
     ...parseLeadsCommandOptions(raw),
     format,
-    intervalMs: parseSeconds('--interval', raw.interval ?? DEFAULT_TAIL_INTERVAL, MIN_TAIL_INTERVAL_SECONDS),
-    overlapMs: parseDuration('--overlap', String(raw.overlap ?? DEFAULT_TAIL_OVERLAP)),
+    intervalMs: parseSeconds('--interval', raw.interval, MIN_TAIL_INTERVAL_SECONDS),
+    overlapMs: parseDuration('--overlap', String(raw.overlap)),
     since: raw.since === undefined ? undefined : parseTimeBound(String(raw.since), now),
     count: parseCount('--count', raw.count, 1),
     columns: parseColumns(raw.columns),
