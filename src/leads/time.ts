@@ -151,10 +151,8 @@ const UNIT_MS: Readonly<Record<string, number>> = {
  */
 export function parseTimeBound(input: string, now: number): number {
   const text = input.trim();
-  const duration = DURATION.exec(text);
-  if (duration !== null) {
-    return now - Number(duration[1]) * UNIT_MS[duration[2]];
-  }
+  const duration = durationMs(text);
+  if (duration !== undefined) return now - duration;
   const time = parseLeadTime(text);
   if (time === undefined) {
     throw new UsageError(
@@ -167,9 +165,15 @@ export function parseTimeBound(input: string, now: number): number {
 
 /** A duration option (`--overlap 24h`) in ms: a whole number and a unit, s, m, h, d or w. */
 export function parseDuration(option: string, input: string): number {
-  const duration = DURATION.exec(input.trim());
-  if (duration === null) {
+  const duration = durationMs(input.trim());
+  if (duration === undefined) {
     throw new UsageError(`${option} must be a duration such as 90s, 15m, 24h, 7d or 2w, got "${escapeForTerminal(input)}"`);
   }
-  return Number(duration[1]) * UNIT_MS[duration[2]!]!;
+  return duration;
+}
+
+/** `text` (already trimmed) as a duration in ms, or undefined when it is not one. */
+function durationMs(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  return match === null ? undefined : Number(match[1]) * UNIT_MS[match[2]];
 }

@@ -1,17 +1,17 @@
 import { tmpdir } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { Lead } from '../api/types.js';
-import { ColumnSet, toCells } from '../leads/column-set.js';
-import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
-import { CsvSpool, DEFAULT_READ_CHUNK } from './csv-spool.js';
-import { csvHeader, csvRecord } from './csv-text.js';
+import { ColumnSet } from '../leads/column-set.js';
+import { BASE_COLUMNS } from '../leads/flatten.js';
+import { CsvSpool } from './csv-spool.js';
+import { csvHeader, csvRecords } from './csv-text.js';
 import { holdErrors } from './hold-errors.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 
 /** Knobs for tests; the defaults are what the CLI uses. */
 export interface CsvTuning {
-  /** Bytes per read when the spool is copied out. */
+  /** Bytes per read when the spool is copied out; CsvSpool.copyTo has the default. */
   readChunk?: number;
 }
 
@@ -23,7 +23,7 @@ export interface CsvTuning {
  */
 export function createCsvSink(options: SinkOptions, tuning: CsvTuning = {}): LeadSink {
   return options.columns === undefined
-    ? new SpooledCsvSink(options, tuning.readChunk ?? DEFAULT_READ_CHUNK)
+    ? new SpooledCsvSink(options, tuning.readChunk)
     : new StreamingCsvSink(options, options.columns);
 }
 
@@ -72,10 +72,7 @@ class StreamingCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const { columnSet: columns, escapeFormulas } = this;
-    const width = columns.size;
-    let text = this.#takeHeader();
-    for (const lead of leads) text += csvRecord(toCells(flattenLead(lead), columns, false), width, escapeFormulas);
+    const text = this.#takeHeader() + csvRecords(leads, this.columnSet, false, this.escapeFormulas);
     return writeChunk(this.out, text);
   }
 
@@ -103,24 +100,19 @@ class StreamingCsvSink extends CsvSinkBase {
 
 class SpooledCsvSink extends CsvSinkBase {
   readonly #tmpDir: string;
-  readonly #readChunk: number;
+  readonly #readChunk: number | undefined;
   #spool: CsvSpool | undefined;
 
-  constructor(options: SinkOptions, readChunk: number) {
+  constructor(options: SinkOptions, readChunk: number | undefined) {
     super(options, new ColumnSet(options.knownColumns?.length ? options.knownColumns : BASE_COLUMNS));
     this.#tmpDir = options.tmpDir ?? tmpdir();
     this.#readChunk = readChunk;
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const { columnSet: columns, escapeFormulas } = this;
-    const cells = leads.map((lead) => toCells(flattenLead(lead), columns, true));
-    // Every row of the page gets the width reached after its last lead.
-    const width = columns.size;
-    let text = '';
-    for (const row of cells) text += csvRecord(row, width, escapeFormulas);
+    const text = csvRecords(leads, this.columnSet, true, this.escapeFormulas);
     this.#spool ??= new CsvSpool(this.#tmpDir);
-    return this.#spool.append(text, width);
+    return this.#spool.append(text, this.columnSet.size);
   }
 
   async finish(): Promise<void> {

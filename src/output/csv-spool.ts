@@ -9,7 +9,6 @@ import { flushed, writeChunk } from './write-chunk.js';
 
 /** Spool writes and reads move this much at a time: a handful of syscalls per thousand leads. */
 const BUFFER_SIZE = 1024 * 1024;
-export const DEFAULT_READ_CHUNK = BUFFER_SIZE;
 
 /** A run of consecutive records that all have `width` cells. */
 interface Segment {
@@ -49,7 +48,7 @@ export class CsvSpool {
   }
 
   /** Streams every record to `out`, padding narrower ones with empty cells up to `width`. */
-  async copyTo(out: Writable, width: number, readChunk = DEFAULT_READ_CHUNK): Promise<void> {
+  async copyTo(out: Writable, width: number, readChunk = BUFFER_SIZE): Promise<void> {
     await this.#writer.flush();
     if (!this.#opened) return;
     const file = await this.#file;

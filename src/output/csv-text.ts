@@ -1,3 +1,6 @@
+import type { Lead } from '../api/types.js';
+import { toCells, type ColumnSet } from '../leads/column-set.js';
+import { flattenLead } from '../leads/flatten.js';
 import { escapeFormula } from '../leads/formula.js';
 
 // A field holding a lone CR must be quoted too: the spool's padding scan
@@ -18,13 +21,32 @@ export function csvRecord(cells: readonly unknown[], width: number, escapeFormul
   return text + '\r\n';
 }
 
+/**
+ * The records for a page of leads. With `grow`, columns new to `columns` are
+ * added as the leads are read, and every row of the page gets the width
+ * reached after its last lead.
+ */
+export function csvRecords(leads: readonly Lead[], columns: ColumnSet, grow: boolean, escapeFormulas: boolean): string {
+  let text = '';
+  if (!grow) {
+    // The width cannot change, so each row is encoded as it is made.
+    const width = columns.size;
+    for (const lead of leads) text += csvRecord(toCells(flattenLead(lead), columns, false), width, escapeFormulas);
+    return text;
+  }
+  const cells = leads.map((lead) => toCells(flattenLead(lead), columns, true));
+  const width = columns.size;
+  for (const row of cells) text += csvRecord(row, width, escapeFormulas);
+  return text;
+}
+
 /** The header record; column names are user data too, so they are formula-escaped alike. */
 export function csvHeader(names: readonly string[], escapeFormulas: boolean): string {
   return csvRecord(names, names.length, escapeFormulas);
 }
 
 /** Strings as-is (formula-escaped on request), null/undefined empty, anything else its JSON text. */
-export function csvCell(value: unknown, escapeFormulas: boolean): string {
+function csvCell(value: unknown, escapeFormulas: boolean): string {
   if (typeof value === 'string') return escapeFormulas ? escapeFormula(value) : value;
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);

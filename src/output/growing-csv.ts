@@ -1,7 +1,7 @@
 import type { Lead } from '../api/types.js';
-import { ColumnSet, toCells } from '../leads/column-set.js';
-import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
-import { csvHeader, csvRecord } from './csv-text.js';
+import { ColumnSet } from '../leads/column-set.js';
+import { BASE_COLUMNS } from '../leads/flatten.js';
+import { csvHeader, csvRecords } from './csv-text.js';
 
 export interface GrowingCsvOptions {
   /** Fixed columns (--columns): nothing is added. */
@@ -38,10 +38,8 @@ export class GrowingCsv {
   encode(leads: readonly Lead[]): string {
     if (leads.length === 0) return '';
     const before = this.#columns.size;
-    const cells = leads.map((lead) => toCells(flattenLead(lead), this.#columns, this.#grow));
+    const records = csvRecords(leads, this.#columns, this.#grow, this.#options.escapeFormulas);
     const width = this.#columns.size;
-    let records = '';
-    for (const row of cells) records += csvRecord(row, width, this.#options.escapeFormulas);
     if (this.#started && width > before) this.#options.onNewColumns?.(this.#columns.names.slice(before), before);
     const header = this.#started || !this.#options.header ? '' : csvHeader(this.#columns.names, this.#options.escapeFormulas);
     this.#started = true;
