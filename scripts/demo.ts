@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeApi } from '../test/fake-api/server.js';
+import { DEFAULT_TOKEN, startFakeApi } from '../test/fake-api/server.js';
 
 const bin = fileURLToPath(new URL('../../bin/robofy.js', import.meta.url));
 const format = process.argv[2] ?? 'csv';
@@ -20,7 +20,7 @@ try {
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'leads', 'export', '--project', '12', '--chatbot', 'abc', '--format', format], {
       stdio: 'inherit',
-      env: { ...process.env, ROBOFY_TOKEN: 'test-token-1234567890', ROBOFY_API_URL: api.url, ROBOFY_CONFIG_DIR: configDir },
+      env: { ...process.env, ROBOFY_TOKEN: DEFAULT_TOKEN, ROBOFY_API_URL: api.url, ROBOFY_CONFIG_DIR: configDir },
     });
     child.on('error', reject);
     child.on('close', resolve);

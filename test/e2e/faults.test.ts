@@ -15,13 +15,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
 import { decodePageToken, encodePageToken, type Fault, type FakeApi, type RecordedRequest } from '../fake-api/server.js';
-import { cli as runCli, exportArgs, expectNoKey, expectNoStack, expectOneLineError, fakeApi, listDir, scratch, type CliResult } from './fixtures.js';
+import { cli, exportArgs, expectNoKey, expectNoStack, expectOneLineError, fakeApi, listDir, scratch, SLOW, type CliResult } from './fixtures.js';
 
 type Format = 'csv' | 'jsonl' | 'json';
 
-/** The CLI with room for a loaded machine (the fixtures' default kills it after 15 s). */
-const cli: typeof runCli = (api, args, options = {}) => runCli(api, args, { timeoutMs: 60_000, ...options });
-const SLOW = { timeout: 120_000 };
 const FORMATS: readonly Format[] = ['csv', 'jsonl', 'json'];
 /** Three pages: 10, 10 and 5 leads, newest first. */
 const LISTING = { leads: 25, pageSize: 10 };

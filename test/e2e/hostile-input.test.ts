@@ -10,7 +10,7 @@ import { describe, it } from 'vitest';
 import { encodePageToken, generateLead, type Fault, type LeadRow } from '../fake-api/server.js';
 import {
   BASE_COLUMNS,
-  cli as runCli,
+  cli,
   expectOneLineError,
   expectedCsvTable,
   exportArgs,
@@ -19,14 +19,11 @@ import {
   listDir,
   parseCsv,
   scratch,
+  SLOW,
   type CliResult,
 } from './fixtures.js';
 
 type Format = 'csv' | 'jsonl' | 'json';
-
-/** The CLI with room for a loaded machine (the fixtures' default kills it after 15 s). */
-const cli: typeof runCli = (api, args, options = {}) => runCli(api, args, { timeoutMs: 60_000, ...options });
-const SLOW = { timeout: 120_000 };
 
 const CREATED = '2025-01-15 10:30:00';
 
@@ -50,7 +47,7 @@ async function exportRows(rows: unknown[], format: Format, args: string[] = []):
 /** Exports a one-page listing whose body is exactly these bytes. */
 async function exportBody(body: string | Buffer, format: Format, args: string[] = []): Promise<CliResult> {
   // The fake sends a Buffer body byte for byte (bytes a JS string cannot hold, such as invalid UTF-8).
-  const api = await fakeApi({ leads: 0, faults: [{ page: 1, kind: 'body', body: body as string }] });
+  const api = await fakeApi({ leads: 0, faults: [{ page: 1, kind: 'body', body }] });
   return cli(api, exportArgs('--format', format, ...args));
 }
 

@@ -5,16 +5,14 @@
  * newest-first listing is read only as far as needed, and one state file
  * serves one run at a time.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { formatLeadTime, type FakeApi } from '../fake-api/server.js';
-import { BIN, apiEnv } from './run-cli.js';
 import {
   BASE_COLUMNS,
-  cli as runCli,
+  cli,
   expectNoKey,
   expectNoStack,
   expectOneLineError,
@@ -23,35 +21,23 @@ import {
   listDir,
   parseCsv,
   scratch,
+  SLOW,
   type CliResult,
 } from './fixtures.js';
 
-/** The CLI with room for a loaded machine (the fixtures' default kills it after 15 s). */
-const cli: typeof runCli = (api, args, options = {}) => runCli(api, args, { timeoutMs: 60_000, ...options });
-const SLOW = { timeout: 120_000 };
 const MINUTE = 60_000;
 
 /**
  * `robofy ... >> file`: stdout is the file itself, opened for appending, as a
  * shell would hand it over (not a pipe the test copies from).
  */
-function appendTo(file: string, api: FakeApi, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(file, 'a');
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, ...apiEnv(api.url, scratch()) },
-      stdio: ['ignore', fd, 'pipe'],
-    });
+async function appendTo(file: string, api: FakeApi, args: readonly string[]): Promise<CliResult> {
+  const fd = openSync(file, 'a');
+  try {
+    return await cli(api, args, { stdout: fd });
+  } finally {
     closeSync(fd);
-    const err: Buffer[] = [];
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: '', stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
+  }
 }
 
 function ok(result: CliResult): CliResult {

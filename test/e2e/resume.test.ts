@@ -7,10 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePageToken, type FakeApi } from '../fake-api/server.js';
-import { cli as runCli, expectNoStack, expectOneLineError, exportArgs, fakeApi, listDir, scratch } from './fixtures.js';
+import { cli, expectNoStack, expectOneLineError, exportArgs, fakeApi, listDir, scratch, SLOW } from './fixtures.js';
 
-const cli: typeof runCli = (api, args, options = {}) => runCli(api, args, { timeoutMs: 60_000, ...options });
-const SLOW = { timeout: 120_000 };
 const LEADS = 60;
 const PAGE_SIZE = 5;
 const PAGES = LEADS / PAGE_SIZE;

@@ -4,17 +4,13 @@
  * reader that closes the pipe (`| head`: exit 141, silently, at once), a
  * full disk behind stdout, and an output folder that does not exist.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { FakeApi } from '../fake-api/server.js';
 import { BIN, apiEnv } from './run-cli.js';
-import { cli as runCli, expectNoKey, expectNoStack, expectOneLineError, exportArgs, fakeApi, listDir, scratch, type CliResult } from './fixtures.js';
-
-/** The CLI with room for a loaded machine (the fixtures' default kills it after 15 s). */
-const cli: typeof runCli = (api, args, options = {}) => runCli(api, args, { timeoutMs: 60_000, ...options });
-const SLOW = { timeout: 120_000 };
+import { cli, expectNoKey, expectNoStack, expectOneLineError, exportArgs, fakeApi, listDir, scratch, SLOW, type CliResult } from './fixtures.js';
 
 /** Resolves once the fake has received `count` leads requests. */
 function requestsReached(api: FakeApi, count: number): Promise<void> {
@@ -26,30 +22,6 @@ function requestsReached(api: FakeApi, count: number): Promise<void> {
       }
     }, 10);
   });
-}
-
-interface Spawned {
-  child: ChildProcess;
-  done: Promise<CliResult & { endedAt: number }>;
-}
-
-/** The CLI with stdout as given: a pipe the test controls, or a file descriptor. */
-function spawnCli(api: FakeApi, args: readonly string[], stdout: 'pipe' | number): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, ...apiEnv(api.url, scratch()) },
-    stdio: ['ignore', stdout, 'pipe'],
-  });
-  const err: Buffer[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const done = new Promise<CliResult & { endedAt: number }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: '', stderr: Buffer.concat(err).toString('utf8'), endedAt: Date.now() });
-    });
-  });
-  return { child, done };
 }
 
 describe.concurrent('SIGINT and SIGTERM mid-export', SLOW, () => {
@@ -123,13 +95,17 @@ describe.concurrent('the reader goes away (robofy ... | head)', SLOW, () => {
     const api = await fakeApi({ leads: 3000, pageSize: 100 });
     const dir = scratch();
     const state = join(dir, 'export.state');
-    const { child, done } = spawnCli(api, exportArgs('--format', format, '--state', state), 'pipe');
     let closedAt = 0;
-    child.stdout!.once('data', () => {
-      closedAt = Date.now();
-      child.stdout!.destroy();
+    const run = cli(api, exportArgs('--format', format, '--state', state), {
+      onSpawn: (child) => {
+        child.stdout!.once('data', () => {
+          closedAt = Date.now();
+          child.stdout!.destroy();
+        });
+      },
     });
-    const result = await done;
+    // When the CLI ended: the result arrives in the same tick as its 'close' event.
+    const result = { ...(await run), endedAt: Date.now() };
 
     expect(closedAt).toBeGreaterThan(0);
     expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 141, signal: null, stderr: '' });
@@ -176,7 +152,7 @@ describe.concurrent('output destinations that are not plain files', SLOW, () => 
     const fd = openSync('/dev/full', 'w');
     let result: CliResult;
     try {
-      result = await spawnCli(api, exportArgs('--format', format), fd).done;
+      result = await cli(api, exportArgs('--format', format), { stdout: fd });
     } finally {
       closeSync(fd);
     }
@@ -191,7 +167,7 @@ describe.concurrent('output destinations that are not plain files', SLOW, () => 
     const fd = openSync('/dev/full', 'w');
     let result: CliResult;
     try {
-      result = await spawnCli(api, exportArgs('--format', 'jsonl', '--state', state), fd).done;
+      result = await cli(api, exportArgs('--format', 'jsonl', '--state', state), { stdout: fd });
     } finally {
       closeSync(fd);
     }

@@ -20,7 +20,7 @@ export type Fault =
   /** Headers at once, the body in four chunks spread over `ms`. */
   | { page: number; attempt?: number; kind: 'slow-body'; ms: number }
   /** Any raw body (HTML, `{}`, rows not an array...); status 200 and JSON content type unless given. */
-  | { page: number; attempt?: number; kind: 'body'; body: string; status?: number; contentType?: string }
+  | { page: number; attempt?: number; kind: 'body'; body: string | Buffer; status?: number; contentType?: string }
   /** The page's next_page_token is replaced by this literal token (also on the last page). */
   | { page: number; attempt?: number; kind: 'repeat-token'; token: string }
   /** The previous page's rows come again, before this page's own (page 1 repeats its own rows). */
