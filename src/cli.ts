@@ -118,7 +118,8 @@ function configureTail(command: Command, io: IO): void {
     .option('--interval <seconds>', 'seconds between polls', '10')
     .option('--since <time>', 'first print the leads captured since then (24h, 7d, a date)')
     .option('--count <n>', 'exit after printing this many leads')
-    .option('--overlap <duration>', 'how late a lead may show up and still be printed', '15m')
+    .option('--overlap <duration>', 'how late a lead may show up and still be printed (default 15m; 24h with --state)')
+    .option('--state <file>', 'restartable: remember what was printed; a restart prints what it missed, and nothing twice')
     .option('--columns <list>', 'csv/jsonl: comma-separated columns to keep, in this order')
     .option('--no-header', 'csv: leave out the header row')
     .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
@@ -168,4 +169,5 @@ const TAIL_EXAMPLES = `
 Examples:
   $ robofy leads tail -p 12 -c abc
   $ robofy leads tail -p 12 -c abc --format jsonl | while read -r lead; do notify "$lead"; done
-  $ robofy leads tail -p 12 -c abc --interval 30 --since 1h`;
+  $ robofy leads tail -p 12 -c abc --interval 30 --since 1h
+  $ robofy leads tail -p 12 -c abc --format jsonl --state ~/.robofy/abc.tail >> leads.jsonl`;

@@ -2,7 +2,7 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { LeadsQuery } from '../api/paginate.js';
 import type { Lead } from '../api/types.js';
 import { ExitCode, RobofyError } from '../errors.js';
-import { DeliveryWindow } from '../leads/delivery-window.js';
+import { DeliveryWindow, type DeliverySnapshot } from '../leads/delivery-window.js';
 import { ListingOrderTracker, type ListingOrder } from '../leads/listing-order.js';
 import { parseLeadTime } from '../leads/time.js';
 import type { PageSource } from './poll-pages.js';
@@ -18,6 +18,13 @@ export interface FollowOptions {
   overlapMs: number;
   /** Print the leads created since then first; otherwise only leads captured after the start. */
   since?: number | undefined;
+  /**
+   * What an earlier run printed (--state): there is no baseline then, and the
+   * first poll prints every lead that run did not (`since` is not used).
+   */
+  resume?: DeliverySnapshot | undefined;
+  /** After the baseline poll: the leads it took as already there, and did not print. */
+  passedOver?: ((leads: readonly Lead[]) => Promise<void>) | undefined;
   /** Stop after this many leads. */
   count?: number | undefined;
   /** Prints leads, oldest first. Returns once they are written. */
@@ -92,12 +99,12 @@ class Follower {
 
   constructor(options: FollowOptions) {
     this.#options = options;
-    this.#window = new DeliveryWindow(undefined, options.overlapMs);
+    this.#window = new DeliveryWindow(options.resume, options.overlapMs);
   }
 
   async run(): Promise<void> {
     const { signal } = this.#options;
-    await this.#pollUntilSuccess(true);
+    await this.#pollUntilSuccess(this.#options.resume === undefined);
     while (!this.#finished() && !signal.aborted) {
       await this.#sleep(jittered(this.#options.intervalMs, this.#random));
       if (signal.aborted) return;
@@ -167,7 +174,7 @@ class Follower {
         order.observe(time);
         if (time === undefined) {
           untimedSeen.add(id);
-          if (!this.#untimed.has(id)) fresh.set(id, lead);
+          if (!this.#untimed.has(id) && !this.#window.isDelivered(lead)) fresh.set(id, lead);
           continue;
         }
         if (time > newest) newest = time;
@@ -190,6 +197,10 @@ class Follower {
     const leads = inCaptureOrder([...fresh.values()]);
     const shown = baseline ? (since === undefined ? [] : leads.filter((lead) => isSince(lead, since))) : leads;
     const printed = await this.#print(shown);
+    if (baseline) {
+      const toShow = new Set(shown);
+      await this.#options.passedOver?.(leads.filter((lead) => !toShow.has(lead)));
+    }
     // Untimed ids are remembered by #forget.
     for (const lead of leads) if (!untimedSeen.has(String(lead.id))) this.#window.markDelivered(lead, now);
     this.#forget(poll, untimedSeen, stoppedEarly);

@@ -28,4 +28,11 @@ describe('parseTailOptions', () => {
     expect(() => parseTailOptions({ ...BASE, count: '0' }, NOW, false)).toThrow('--count');
     expect(() => parseTailOptions({ ...BASE, columns: 'id', format: 'pretty' }, NOW, false)).toThrow('--columns works with');
   });
+
+  it('--state: the overlap defaults to 24h, as for export --state; an explicit --overlap wins', () => {
+    const { overlap: _, ...noOverlap } = BASE;
+    expect(parseTailOptions(noOverlap, NOW, false)).toMatchObject({ overlapMs: 900_000, state: undefined });
+    expect(parseTailOptions({ ...noOverlap, state: 'abc.tail' }, NOW, false)).toMatchObject({ overlapMs: 86_400_000, state: 'abc.tail' });
+    expect(parseTailOptions({ ...noOverlap, state: 'abc.tail', overlap: '1h' }, NOW, false).overlapMs).toBe(3_600_000);
+  });
 });

@@ -2,6 +2,7 @@ import type { IO } from '../../io.js';
 import type { Lead } from '../../api/types.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
+import { DEFAULT_OVERLAP_MS } from '../../leads/delivery-window.js';
 import { createJsonEncoder } from '../../output/json-encoder.js';
 import { GrowingCsv } from '../../output/growing-csv.js';
 import { formatPrettyLead, stdoutColorLevel } from '../../output/pretty-lead.js';
@@ -10,6 +11,7 @@ import { escapeForTerminal } from '../../leads/terminal.js';
 import { followLeads, type FollowEvent } from '../../tail/follow-leads.js';
 import { sequentialPages } from '../../tail/poll-pages.js';
 import { createTailStatus, type TailStatus } from '../../tail/status.js';
+import { TailState } from '../../tail/tail-state.js';
 import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import {
@@ -32,24 +34,31 @@ export interface TailOptions extends LeadsCommandOptions {
   columns: string[] | undefined;
   header: boolean;
   escapeFormulas: boolean;
+  state: string | undefined;
   verbose: boolean;
 }
+
+/** How late a lead may show up and still be printed; a restartable tail looks back as far as export --state does. */
+const DEFAULT_TAIL_OVERLAP = '15m';
 
 /** Fractions are fine (tests poll every 0.2 s); below this a tail only hammers the API. */
 export const MIN_TAIL_INTERVAL_SECONDS = 0.1;
 
 export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
   const format = (optionalString(raw.format) as TailFormat | undefined) ?? (stdoutIsTTY ? 'pretty' : 'jsonl');
+  const state = optionalString(raw.state);
+  const overlap = raw.overlap ?? (state ? undefined : DEFAULT_TAIL_OVERLAP);
   const options: TailOptions = {
     ...parseLeadsCommandOptions(raw),
     format,
     intervalMs: parseSeconds('--interval', raw.interval, MIN_TAIL_INTERVAL_SECONDS),
-    overlapMs: parseDuration('--overlap', String(raw.overlap)),
+    overlapMs: overlap === undefined ? DEFAULT_OVERLAP_MS : parseDuration('--overlap', String(overlap)),
     since: raw.since === undefined ? undefined : parseTimeBound(String(raw.since), now),
     count: parseCount('--count', raw.count, 1),
     columns: parseColumns(raw.columns),
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
+    state,
   };
   if (options.columns && options.format === 'pretty') throw new UsageError('--columns works with --format csv or jsonl');
   return options;
@@ -59,10 +68,12 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
 export async function runTail(raw: Record<string, unknown>, io: IO): Promise<void> {
   const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY);
   const { client } = await connect(io, options);
+  const state = options.state ? await TailState.open(options.state, options.query, io.now(), options.overlapMs) : undefined;
   const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
   status.update('Waiting for leads…');
   try {
     const print = await createPrinter(options, io, status);
+    const confirm = async (leads: readonly Lead[]): Promise<void> => state?.confirm(leads, io.now());
     await followLeads({
       pages: sequentialPages(client),
       query: options.query,
@@ -72,11 +83,17 @@ export async function runTail(raw: Record<string, unknown>, io: IO): Promise<voi
       overlapMs: options.overlapMs,
       since: options.since,
       count: options.count,
-      print: (leads) => status.around(() => print(leads)),
+      resume: state?.resume,
+      passedOver: confirm,
+      print: async (leads) => {
+        await status.around(() => print(leads));
+        await confirm(leads);
+      },
       onEvent: describeEvents(options, status),
     });
   } finally {
     status.stop();
+    await state?.release();
     await client.close();
   }
 }
