@@ -3,6 +3,7 @@ import type { IO } from './io.js';
 import { ExitCode } from './errors.js';
 import { cliVersion } from './version.js';
 import { reportError } from './ui/report-error.js';
+import { SETTING_KEYS } from './config/setting-keys.js';
 
 /**
  * Parses argv, runs one command and returns the exit code. Nothing here or
@@ -39,7 +40,9 @@ function buildProgram(io: IO): Command {
     // Parse errors throw (no process.exit), and help and errors go to our streams. Subcommands inherit
     // this, the help option and showHelpAfterError when they are created.
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .configureHelp({ showGlobalOptions: true })
+    .option('--profile <name>', 'use this profile\'s key, API URL and settings (env: ROBOFY_PROFILE; default "default")');
 
   program
     .command('login')
@@ -48,27 +51,39 @@ function buildProgram(io: IO): Command {
     .option('--no-verify', 'save the key without checking it against the API')
     .addOption(apiUrlOption())
     .option('--verbose', 'show each request on stderr')
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_options: unknown, command: Command) => {
       const { runLogin } = await import('./commands/login.js');
-      await runLogin(options, io);
+      await runLogin(command.optsWithGlobals(), io);
     });
 
   program
     .command('logout')
-    .description('forget the stored API key')
-    .action(async () => {
+    .description("forget the profile's stored API key")
+    .action(async (_options: unknown, command: Command) => {
       const { runLogout } = await import('./commands/logout.js');
-      await runLogout(io);
+      await runLogout(command.optsWithGlobals(), io);
     });
 
   program
     .command('whoami')
-    .description('show which API key is in use (masked), where it comes from, and the API URL')
+    .description('show which API key is in use (masked), where it comes from, the API URL and the profile')
     .addOption(apiUrlOption())
-    .action(async (options: Record<string, unknown>) => {
+    .option('--json', 'one JSON object on stdout')
+    .action(async (_options: unknown, command: Command) => {
       const { runWhoami } = await import('./commands/whoami.js');
-      await runWhoami(options, io);
+      await runWhoami(command.optsWithGlobals(), io);
     });
+
+  program
+    .command('profiles')
+    .description('list the profiles: masked key, API URL, and which one is in use')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (_options: unknown, command: Command) => {
+      const { runProfiles } = await import('./commands/profiles.js');
+      await runProfiles(command.optsWithGlobals(), io);
+    });
+
+  configureConfig(program.command('config').description("the profile's saved defaults for the leads commands"), io);
 
   const leads = program.command('leads').description('export and follow leads');
   leads.command('export').description('export leads to CSV, JSONL or JSON');
@@ -100,9 +115,9 @@ function configureExport(command: Command, io: IO): void {
     .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
     .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp())
     .addHelpText('after', EXPORT_EXAMPLES)
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_options: unknown, command: Command) => {
       const { runExport } = await import('./commands/leads/export.js');
-      await runExport(options, io);
+      await runExport(command.optsWithGlobals(), io);
     });
 }
 
@@ -115,7 +130,7 @@ function configureTail(command: Command, io: IO): void {
         'csv',
       ]),
     )
-    .option('--interval <seconds>', 'seconds between polls', '10')
+    .option('--interval <seconds>', 'seconds between polls (default 10)')
     .option('--since <time>', 'first print the leads captured since then (24h, 7d, a date)')
     .option('--count <n>', 'exit after printing this many leads')
     .option('--overlap <duration>', 'how late a lead may show up and still be printed (default 15m; 24h with --state)')
@@ -124,16 +139,53 @@ function configureTail(command: Command, io: IO): void {
     .option('--no-header', 'csv: leave out the header row')
     .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
     .addHelpText('after', TAIL_EXAMPLES)
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_options: unknown, command: Command) => {
       const { runTail } = await import('./commands/leads/tail.js');
-      await runTail(options, io);
+      await runTail(command.optsWithGlobals(), io);
+    });
+}
+
+function configureConfig(config: Command, io: IO): void {
+  const keys = `keys: ${SETTING_KEYS.join(', ')}`;
+  config
+    .command('set')
+    .description(`store a default in the profile (${keys})`)
+    .argument('<key>')
+    .argument('<value>')
+    .action(async (key: string, value: string, _options: unknown, command: Command) => {
+      const { runConfigSet } = await import('./commands/config.js');
+      await runConfigSet(key, value, command.optsWithGlobals(), io);
+    });
+  config
+    .command('get')
+    .description("print the profile's stored value of a setting (nothing when unset)")
+    .argument('<key>')
+    .action(async (key: string, _options: unknown, command: Command) => {
+      const { runConfigGet } = await import('./commands/config.js');
+      await runConfigGet(key, command.optsWithGlobals(), io);
+    });
+  config
+    .command('unset')
+    .description('remove a setting from the profile')
+    .argument('<key>')
+    .action(async (key: string, _options: unknown, command: Command) => {
+      const { runConfigUnset } = await import('./commands/config.js');
+      await runConfigUnset(key, command.optsWithGlobals(), io);
+    });
+  config
+    .command('list')
+    .description('every setting as the leads commands use it, and where it comes from')
+    .option('--json', 'one JSON object on stdout')
+    .action(async (_options: unknown, command: Command) => {
+      const { runConfigList } = await import('./commands/config.js');
+      await runConfigList(command.optsWithGlobals(), io);
     });
 }
 
 function addLeadsQueryOptions(command: Command): Command {
   return command
-    .requiredOption('-p, --project <id>', 'project id (an integer)')
-    .requiredOption('-c, --chatbot <id>', 'chatbot id')
+    .option('-p, --project <id>', 'project id, an integer (env: ROBOFY_PROJECT; or `robofy config set project`)')
+    .option('-c, --chatbot <id>', 'chatbot id (env: ROBOFY_CHATBOT; or `robofy config set chatbot`)')
     .option('--session <id>', 'only leads of this chat session')
     .addOption(apiUrlOption())
     .option('--retries <n>', 'retries of a failed request (429, 5xx, network)', '5')
@@ -150,7 +202,11 @@ function apiUrlOption(): Option {
 const HELP_FOOTER = `
 Environment:
   ROBOFY_TOKEN        API key (wins over the stored one)
+  ROBOFY_PROFILE      profile to use (as --profile)
   ROBOFY_API_URL      API base URL
+  ROBOFY_PROJECT, ROBOFY_CHATBOT, ROBOFY_FORMAT, ROBOFY_OVERLAP, ROBOFY_INTERVAL
+                      defaults for the leads commands' options (between the
+                      option and the profile's \`robofy config\` setting)
   ROBOFY_CONFIG_DIR   folder of the config file
   NO_COLOR            no colour
 

@@ -1,10 +1,11 @@
 import type { IO } from '../io.js';
 import { RobofyClient, type ClientEvent } from '../api/client.js';
-import { requireToken, resolveSettings, type Settings } from '../config/settings.js';
+import { requireToken, type Settings } from '../config/settings.js';
 import { cliVersion } from '../version.js';
 
 export interface ConnectOptions {
-  apiUrl?: string | undefined;
+  /** The key and URL, resolved with the command's other settings (flag > env > profile > default). */
+  settings: Settings;
   /** Use this key instead of the configured one (login checks a key before saving it). */
   token?: string | undefined;
   retries?: number | undefined;
@@ -12,16 +13,11 @@ export interface ConnectOptions {
   verbose?: boolean | undefined;
 }
 
-export interface Connection {
-  client: RobofyClient;
-  settings: Settings;
-}
-
-/** Resolves the key and URL (flag > env > store > default) and opens the client. */
-export async function connect(io: IO, options: ConnectOptions): Promise<Connection> {
-  const settings = await resolveSettings(io.env, { apiUrl: options.apiUrl });
+/** Opens the client with the profile's key and URL, never one profile's key with another's URL. */
+export async function connect(io: IO, options: ConnectOptions): Promise<RobofyClient> {
+  const { settings } = options;
   const token = options.token ?? requireToken(settings).value;
-  const client = await RobofyClient.create({
+  return RobofyClient.create({
     apiUrl: settings.apiUrl.value,
     token,
     userAgent: `robofy-cli/${cliVersion()}`,
@@ -32,7 +28,6 @@ export async function connect(io: IO, options: ConnectOptions): Promise<Connecti
     timeoutMs: options.timeoutMs,
     ...(options.verbose ? { onEvent: (event: ClientEvent) => void io.stderr.write(`${describeEvent(event)}\n`) } : {}),
   });
-  return { client, settings };
 }
 
 /** One line per request or retry for --verbose. Paths carry no secret; the key is only ever in a header. */

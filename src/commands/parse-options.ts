@@ -24,11 +24,12 @@ export function parseSeconds(name: string, value: unknown, min: number): number 
 
 export function parseProjectId(value: unknown): number {
   const id = parseCount('--project', value, 0);
-  if (id === undefined) throw new UsageError('--project is required');
+  if (id === undefined) throw new UsageError('--project is required (or set ROBOFY_PROJECT, or `robofy config set project <id>`)');
   return id;
 }
 
 export function parseChatbotId(value: unknown): string {
+  if (value === undefined) throw new UsageError('--chatbot is required (or set ROBOFY_CHATBOT, or `robofy config set chatbot <id>`)');
   const id = typeof value === 'string' ? value.trim() : '';
   if (id === '') throw new UsageError('--chatbot must not be empty');
   return id;
@@ -50,10 +51,14 @@ export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** `--profile`, kept as typed (an empty name is an error, not "no profile"). */
+export function profileFlag(raw: Record<string, unknown>): string | undefined {
+  return typeof raw.profile === 'string' ? raw.profile : undefined;
+}
+
 /** What every `leads` command takes: which listing, and how to reach the API. */
 export interface LeadsCommandOptions {
   query: LeadsQuery;
-  apiUrl: string | undefined;
   retries: number;
   timeoutMs: number;
   quiet: boolean;
@@ -67,7 +72,6 @@ export function parseLeadsCommandOptions(raw: Record<string, unknown>): LeadsCom
       chatbotId: parseChatbotId(raw.chatbot),
       sessionId: optionalString(raw.session),
     },
-    apiUrl: optionalString(raw.apiUrl),
     retries: parseCount('--retries', raw.retries, 0) ?? 5,
     timeoutMs: parseSeconds('--timeout', raw.timeout ?? 30, 0.1),
     quiet: raw.quiet === true,

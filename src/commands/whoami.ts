@@ -1,21 +1,44 @@
 import type { IO } from '../io.js';
-import { requireToken, resolveSettings, type SettingSource } from '../config/settings.js';
-import { optionalString } from './parse-options.js';
+import { requireToken, resolveSettings, type ProfileChoice, type SettingSource } from '../config/settings.js';
+import { optionalString, profileFlag } from './parse-options.js';
+import { writeJson } from './json-output.js';
 
-const SOURCES: Record<SettingSource, string> = {
+const URL_SOURCES: Record<SettingSource, string> = {
   flag: '--api-url',
   env: 'environment',
-  store: 'config file',
+  config: 'config file',
   default: 'default',
 };
 
-/** Prints the key in use, masked, its origin, and the API URL: data, so on stdout. */
+export const PROFILE_SOURCES: Record<ProfileChoice['source'], string> = {
+  flag: '--profile',
+  env: 'ROBOFY_PROFILE',
+  default: 'default',
+};
+
+/** Prints the key in use, masked, its origin, the API URL and the profile: data, so on stdout. */
 export async function runWhoami(raw: Record<string, unknown>, io: IO): Promise<void> {
-  const settings = await resolveSettings(io.env, { apiUrl: optionalString(raw.apiUrl) });
+  const settings = await resolveSettings(io.env, {
+    profile: profileFlag(raw),
+    apiUrl: optionalString(raw.apiUrl),
+  });
   const token = requireToken(settings);
-  const keySource = token.source === 'env' ? 'ROBOFY_TOKEN' : SOURCES[token.source];
+  const { profile, apiUrl } = settings;
+  if (raw.json === true) {
+    writeJson(io, {
+      profile: profile.name,
+      profileSource: profile.source,
+      key: maskKey(token.value),
+      keySource: token.source,
+      apiUrl: apiUrl.value,
+      apiUrlSource: apiUrl.source,
+    });
+    return;
+  }
+  const keySource = token.source === 'env' ? 'ROBOFY_TOKEN' : URL_SOURCES[token.source];
   io.stdout.write(`key: ${maskKey(token.value)} (${keySource})\n`);
-  io.stdout.write(`api: ${settings.apiUrl.value} (${SOURCES[settings.apiUrl.source]})\n`);
+  io.stdout.write(`api: ${apiUrl.value} (${URL_SOURCES[apiUrl.source]})\n`);
+  io.stdout.write(`profile: ${profile.name} (${PROFILE_SOURCES[profile.source]})\n`);
 }
 
 /** At most the first and last 4 characters, and fewer for short keys, so a key is never recoverable. */

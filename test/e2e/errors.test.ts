@@ -73,7 +73,7 @@ describe.concurrent('exit 2: usage and invalid input, before any request', SLOW,
 
   it.for([
     { args: exportArgs('-f', 'xml'), message: "argument 'xml' is invalid. Allowed choices are csv, jsonl, json." },
-    { args: ['leads', 'export', '-p', '12'], message: "required option '-c, --chatbot <id>' not specified" },
+    { args: ['leads', 'export', '-c', 'abc', '-p'], message: "option '-p, --project <id>' argument missing" },
     { args: exportArgs('--no-such-option'), message: "unknown option '--no-such-option'" },
   ])('commander: $message', async ({ args, message }, { expect }) => {
     const api = await fakeApi();

@@ -3,8 +3,8 @@
  * are always cleaned up, the expected output computed from the fake's own
  * lead generator, and the assertions every CLI result must pass.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,6 +54,46 @@ export function scratch(): string {
   const dir = scratchDir('robofy-e2e-');
   cleanups.push(dir.remove);
   return dir.path;
+}
+
+/**
+ * Runs the CLI as a logged-out user with this config folder and nothing else
+ * set but `env`; checks that none of `keys` shows in its output.
+ */
+export async function runWithConfig(
+  configDir: string,
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; stdin?: string; keys?: readonly string[] } = {},
+): Promise<CliResult> {
+  const result = await runCli(args, { env: { ROBOFY_CONFIG_DIR: configDir, ...options.env }, stdin: options.stdin ?? '', timeoutMs: CLI_TIMEOUT_MS });
+  for (const key of options.keys ?? [KEY]) expectNoKey(result, key);
+  return result;
+}
+
+/** The config file in a config folder. */
+export function configFile(dir: string): string {
+  return join(dir, 'config.json');
+}
+
+export function readConfig(dir: string): unknown {
+  return JSON.parse(readFileSync(configFile(dir), 'utf8')) as unknown;
+}
+
+/** A fresh config folder whose file holds `data`, as an earlier version, login or a hand edit wrote it. */
+export function storedConfig(data: unknown): string {
+  const dir = scratch();
+  writeFileSync(configFile(dir), JSON.stringify(data, null, '\t'), { mode: 0o600 });
+  return dir;
+}
+
+/** How whoami and profiles show a key of 16 characters or more. */
+export function masked(key: string): string {
+  return `${key.slice(0, 4)}…${key.slice(-4)}`;
+}
+
+/** jq, not our own reading, says what a JSON output holds. */
+export function jq(filter: string, json: string): string {
+  return execFileSync('jq', ['-r', filter], { input: json, encoding: 'utf8' }).trim();
 }
 
 export function listDir(dir: string): string[] {

@@ -13,13 +13,17 @@ import {
   KEY,
   LEADS_PATH,
   SLOW,
+  configFile,
   expectNoKey,
   expectNoStack,
   expectOneLineError,
   fakeApi,
+  masked,
+  readConfig,
   runCli,
   runInTty,
   scratch,
+  storedConfig,
   type CliResult,
 } from './fixtures.js';
 
@@ -44,27 +48,13 @@ async function robofy(args: readonly string[], run: Run): Promise<CliResult> {
   return result;
 }
 
-function configFile(dir: string): string {
-  return join(dir, 'config.json');
-}
-
-function readConfig(dir: string): unknown {
-  return JSON.parse(readFileSync(configFile(dir), 'utf8')) as unknown;
+/** The file as written since profiles: the first, profile-less shape is migrated on the first write. */
+function inDefaultProfile(settings: Record<string, string>): unknown {
+  return { profiles: { default: settings } };
 }
 
 function fileMode(path: string): number {
   return statSync(path).mode & 0o777;
-}
-
-/** A config folder holding these settings, as login would have written them. */
-function storedConfig(settings: Record<string, string>): string {
-  const dir = scratch();
-  writeFileSync(configFile(dir), JSON.stringify(settings, null, '\t'), { mode: 0o600 });
-  return dir;
-}
-
-function masked(key: string): string {
-  return `${key.slice(0, 4)}…${key.slice(-4)}`;
 }
 
 describe.concurrent('login --with-token', SLOW, () => {
@@ -76,7 +66,7 @@ describe.concurrent('login --with-token', SLOW, () => {
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(result.stderr).toBe(`Logged in. The key is stored in ${configFile(dir)} (readable by you only).\n`);
     expect(api.requests.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([['GET', '/v1/account/details', `Bearer ${KEY}`]]);
-    expect(readConfig(dir)).toEqual({ token: KEY, apiUrl: api.url });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ token: KEY, apiUrl: api.url }));
     expect(fileMode(configFile(dir))).toBe(0o600);
     expect(fileMode(dir)).toBe(0o700);
   });
@@ -89,7 +79,7 @@ describe.concurrent('login --with-token', SLOW, () => {
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(api.requests).toHaveLength(1);
     expect(api.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(readConfig(dir)).toEqual({ token: KEY });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ token: KEY }));
     expect(fileMode(configFile(dir))).toBe(0o600);
   });
 
@@ -102,7 +92,7 @@ describe.concurrent('login --with-token', SLOW, () => {
 
     expect(result.code).toBe(0);
     expect(api.requests).toHaveLength(1);
-    expect(readConfig(dir)).toEqual({ apiUrl: api.url, token: KEY });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ apiUrl: api.url, token: KEY }));
     expect(fileMode(configFile(dir))).toBe(0o600);
   });
 
@@ -141,7 +131,7 @@ describe.concurrent('login --with-token', SLOW, () => {
 
     expect(result).toMatchObject({ code: 0, stdout: '' });
     expect(api.requests).toEqual([]);
-    expect(readConfig(dir)).toEqual({ token: WRONG_KEY });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ token: WRONG_KEY }));
     expect(fileMode(configFile(dir))).toBe(0o600);
   });
 
@@ -222,7 +212,7 @@ describe.concurrent('login on a terminal', SLOW, () => {
       code: 0,
       screen: `${PROMPT}\r\nLogged in. The key is stored in ${configFile(dir)} (readable by you only).\r\n`,
     });
-    expect(readConfig(dir)).toEqual({ token: KEY, apiUrl: api.url });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ token: KEY, apiUrl: api.url }));
     expect(fileMode(configFile(dir))).toBe(0o600);
     expect(api.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY}`]);
   });
@@ -250,7 +240,7 @@ describe.concurrent('whoami', SLOW, () => {
     expect(result).toEqual({
       code: 0,
       signal: null,
-      stdout: `key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\n`,
+      stdout: `key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\nprofile: default (default)\n`,
       stderr: '',
     });
     expect(api.requests).toHaveLength(requests);
@@ -261,14 +251,14 @@ describe.concurrent('whoami', SLOW, () => {
 
     const result = await robofy(['whoami'], { configDir: dir, env: { ROBOFY_TOKEN: OTHER_KEY } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\n`);
+    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\n`);
   });
 
   it('works from ROBOFY_TOKEN alone, with no config file', async ({ expect }) => {
     const dir = scratch();
     const result = await robofy(['whoami'], { configDir: dir, env: { ROBOFY_TOKEN: OTHER_KEY, ROBOFY_API_URL: 'https://env.example/' } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://env.example (environment)\n`);
+    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://env.example (environment)\nprofile: default (default)\n`);
   });
 
   it('API URL precedence: --api-url > ROBOFY_API_URL > stored > default', async ({ expect }) => {
@@ -284,10 +274,10 @@ describe.concurrent('whoami', SLOW, () => {
     ]);
     const key = `key: ${masked(KEY)} (config file)\n`;
     expect([flag, fromEnv, fromStore, fromDefault].map((r) => [r.code, r.stdout, r.stderr])).toEqual([
-      [0, `${key}api: https://flag.example (--api-url)\n`, ''],
-      [0, `${key}api: https://env.example (environment)\n`, ''],
-      [0, `${key}api: https://stored.example (config file)\n`, ''],
-      [0, `${key}api: https://agents.robofy.ai (default)\n`, ''],
+      [0, `${key}api: https://flag.example (--api-url)\nprofile: default (default)\n`, ''],
+      [0, `${key}api: https://env.example (environment)\nprofile: default (default)\n`, ''],
+      [0, `${key}api: https://stored.example (config file)\nprofile: default (default)\n`, ''],
+      [0, `${key}api: https://agents.robofy.ai (default)\nprofile: default (default)\n`, ''],
     ]);
   });
 
@@ -297,7 +287,7 @@ describe.concurrent('whoami', SLOW, () => {
     { key: 'abcd-0123456789-wxyz', shown: 'abcd…wxyz' },
   ])('never shows a key whole: $key → $shown', async ({ key, shown }, { expect }) => {
     const result = await robofy(['whoami'], { configDir: scratch(), env: { ROBOFY_TOKEN: key } });
-    expect(result.stdout).toBe(`key: ${shown} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\n`);
+    expect(result.stdout).toBe(`key: ${shown} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\n`);
     expect(result.stdout.includes(key)).toBe(false);
   });
 
@@ -315,7 +305,7 @@ describe.concurrent('logout', SLOW, () => {
 
     const logout = await robofy(['logout'], { configDir: dir });
     expect(logout).toMatchObject({ code: 0, stdout: '', stderr: 'Logged out: the stored key is removed.\n' });
-    expect(readConfig(dir)).toEqual({ apiUrl: api.url });
+    expect(readConfig(dir)).toEqual(inDefaultProfile({ apiUrl: api.url }));
     expect(fileMode(configFile(dir))).toBe(0o600);
 
     const whoami = await robofy(['whoami'], { configDir: dir });
@@ -346,7 +336,7 @@ describe.concurrent('logout', SLOW, () => {
       stdout: '',
       stderr: 'Logged out: the stored key is removed.\nNote: ROBOFY_TOKEN is still set in this environment.\n',
     });
-    expect(readConfig(dir)).toEqual({});
+    expect(readConfig(dir)).toEqual(inDefaultProfile({}));
   });
 });
 

@@ -13,6 +13,8 @@ import { IncrementalExport } from '../../export/incremental.js';
 import { planResume } from '../../export/page-journal.js';
 import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
 import { connect } from '../connect.js';
+import { resolveCommandSettings } from '../command-settings.js';
+import type { SettingKey } from '../../config/keys.js';
 import {
   optionalString,
   parseColumns,
@@ -81,11 +83,14 @@ function formatFromPath(path: string | undefined): OutputFormat | undefined {
   return extension as OutputFormat | undefined;
 }
 
-export async function runExport(raw: Record<string, unknown>, io: IO): Promise<void> {
+const EXPORT_FORMATS: readonly OutputFormat[] = ['csv', 'jsonl', 'json'];
+
+export async function runExport(given: Record<string, unknown>, io: IO): Promise<void> {
+  const { options: raw, settings } = await resolveCommandSettings(given, io, settingKeys(given), EXPORT_FORMATS);
   const options = parseExportOptions(raw, io.now());
   const started = io.now();
   const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
-  const { client } = await connect(io, options);
+  const client = await connect(io, { ...options, settings });
   const progress = await createProgress(io, { quiet: options.quiet });
   const bounds = resume?.bounds ?? options;
   const incremental = options.state
@@ -136,6 +141,14 @@ export async function runExport(raw: Record<string, unknown>, io: IO): Promise<v
     await incremental?.release();
     await client.close();
   }
+}
+
+/** The stored settings export uses: --output's extension beats a stored format, and --overlap goes with --state only. */
+function settingKeys(raw: Record<string, unknown>): SettingKey[] {
+  const keys: SettingKey[] = ['project', 'chatbot'];
+  if (formatFromPath(optionalString(raw.output)) === undefined) keys.push('format');
+  if (optionalString(raw.state) !== undefined) keys.push('overlap');
+  return keys;
 }
 
 function openSink(options: ExportOptions, destination: Destination, incremental: IncrementalExport | undefined): LeadSink {

@@ -14,6 +14,8 @@ import { createTailStatus, type TailStatus } from '../../tail/status.js';
 import { TailState } from '../../tail/tail-state.js';
 import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
+import { resolveCommandSettings } from '../command-settings.js';
+import { DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS } from '../../config/keys.js';
 import {
   optionalString,
   parseColumns,
@@ -38,11 +40,10 @@ export interface TailOptions extends LeadsCommandOptions {
   verbose: boolean;
 }
 
+const TAIL_FORMATS: readonly TailFormat[] = ['pretty', 'jsonl', 'csv'];
+
 /** How late a lead may show up and still be printed; a restartable tail looks back as far as export --state does. */
 const DEFAULT_TAIL_OVERLAP = '15m';
-
-/** Fractions are fine (tests poll every 0.2 s); below this a tail only hammers the API. */
-export const MIN_TAIL_INTERVAL_SECONDS = 0.1;
 
 export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
   const format = (optionalString(raw.format) as TailFormat | undefined) ?? (stdoutIsTTY ? 'pretty' : 'jsonl');
@@ -51,7 +52,7 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
   const options: TailOptions = {
     ...parseLeadsCommandOptions(raw),
     format,
-    intervalMs: parseSeconds('--interval', raw.interval, MIN_TAIL_INTERVAL_SECONDS),
+    intervalMs: parseSeconds('--interval', raw.interval ?? DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS),
     overlapMs: overlap === undefined ? DEFAULT_OVERLAP_MS : parseDuration('--overlap', String(overlap)),
     since: raw.since === undefined ? undefined : parseTimeBound(String(raw.since), now),
     count: parseCount('--count', raw.count, 1),
@@ -65,9 +66,11 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
 }
 
 /** Follows new leads until --count is reached (exit 0) or a signal ends it (exit 0, output flushed). */
-export async function runTail(raw: Record<string, unknown>, io: IO): Promise<void> {
+export async function runTail(given: Record<string, unknown>, io: IO): Promise<void> {
+  const keys = ['project', 'chatbot', 'format', 'overlap', 'interval'] as const;
+  const { options: raw, settings } = await resolveCommandSettings(given, io, keys, TAIL_FORMATS);
   const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY);
-  const { client } = await connect(io, options);
+  const client = await connect(io, { ...options, settings });
   const state = options.state ? await TailState.open(options.state, options.query, io.now(), options.overlapMs) : undefined;
   const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
   status.update('Waiting for leads…');
