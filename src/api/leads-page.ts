@@ -1,5 +1,6 @@
 import type { Lead, LeadsPage } from './types.js';
 import { isRecord, MalformedResponseError } from './errors.js';
+import { isExactNumber } from './exact-json.js';
 
 /**
  * Reads one page of the list-leads endpoint, whatever documented shape it
@@ -27,7 +28,7 @@ export function parseLeadsPage(body: unknown): LeadsPage {
 function checkRow(row: unknown, index: number): void {
   if (!isRecord(row)) throw new MalformedResponseError(`row ${index + 1} is ${describe(row)}, not an object`);
   const id = row.id;
-  if (!((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)))) {
+  if (!((typeof id === 'string' && id !== '') || (typeof id === 'number' && Number.isFinite(id)) || isExactNumber(id))) {
     throw new MalformedResponseError(`row ${index + 1} has no usable "id" (got ${describe(id)})`);
   }
   const fields = row.lead_data;
@@ -43,7 +44,7 @@ function checkRow(row: unknown, index: number): void {
 function readToken(value: unknown, where: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || isExactNumber(value)) return String(value);
   throw new MalformedResponseError(`"${where}.next_page_token" is ${describe(value)}, not a string`);
 }
 

@@ -1,3 +1,5 @@
+import type { ExactNumber } from './exact-json.js';
+
 /** One captured form field, as the API sends it. Only `field_name` is relied on. */
 export interface LeadField {
   field_name: string;
@@ -11,7 +13,8 @@ export interface LeadField {
  * `lead_data` that is an array (an absent or null one reads as empty).
  */
 export interface Lead {
-  id: string | number;
+  /** A number JavaScript cannot hold exactly (`12345678901234567890`) is an ExactNumber; `String(id)` is its text. */
+  id: string | number | ExactNumber;
   created_at?: unknown;
   source?: unknown;
   page_url?: unknown;

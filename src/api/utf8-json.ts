@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { hasInexactNumber, parseExactly } from './exact-json.js';
 
 const BACKSLASH_U = Buffer.from('\\u');
 const HIGH = /[\u0080-\u00ff]/;
@@ -13,16 +14,48 @@ const HIGH = /[\u0080-\u00ff]/;
  * lies within one string. A `\u` escape could yield a character ≥ 0x80 that
  * is not a UTF-8 byte: such bodies take the ordinary path. An all-ASCII
  * body, the usual case for English leads, needs no decoding at all.
+ *
+ * Numbers: the walk over the parsed value notes whether it holds any number
+ * at all (most pages of leads hold none). Only then is the text scanned for a
+ * literal JSON.parse would alter (`12345678901234567890`, `1.50`, `-0`), and
+ * only a body holding one is parsed again, slowly, keeping its exact text
+ * (see exact-json.ts).
  */
 export function parseUtf8Json(bytes: Buffer): unknown {
-  if (isAscii(bytes)) return JSON.parse(bytes.toString('latin1'));
-  if (bytes.includes(BACKSLASH_U)) return JSON.parse(bytes.toString('utf8'));
-  return redecode(JSON.parse(bytes.toString('latin1')));
+  numbersSeen = false;
+  const ascii = isAscii(bytes);
+  const viaLatin1 = ascii || !bytes.includes(BACKSLASH_U);
+  const text = bytes.toString(viaLatin1 ? 'latin1' : 'utf8');
+  const redecoded = viaLatin1 && !ascii;
+  const parsed: unknown = JSON.parse(text);
+  const value = redecoded ? redecode(parsed) : parsed;
+  if (!redecoded) findNumber(value);
+  if (!numbersSeen || !hasInexactNumber(text)) return value;
+  return parseExactly(redecoded ? bytes.toString('utf8') : text);
+}
+
+// Set by the walks of the current parse (synchronous, so never shared between two).
+let numbersSeen = false;
+
+function findNumber(value: unknown): void {
+  if (typeof value === 'number') numbersSeen = true;
+  if (numbersSeen || typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && !numbersSeen; i++) findNumber(value[i]);
+    return;
+  }
+  for (const key in value) {
+    findNumber((value as Record<string, unknown>)[key]);
+    if (numbersSeen) return;
+  }
 }
 
 function redecode(value: unknown): unknown {
   if (typeof value === 'string') return HIGH.test(value) ? Buffer.from(value, 'latin1').toString('utf8') : value;
-  if (typeof value !== 'object' || value === null) return value;
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number') numbersSeen = true;
+    return value;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = redecode(value[i]);
     return value;

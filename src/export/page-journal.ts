@@ -3,6 +3,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FetchedPage } from '../api/paginate.js';
+import { hasInexactNumber, jsonText, parseExactly } from '../api/exact-json.js';
 import { parseLeadsPage } from '../api/leads-page.js';
 import { ExitCode, RobofyError } from '../errors.js';
 
@@ -117,7 +118,7 @@ export class PageJournal {
 
   /** Appends one page; it is on disk before its leads are written anywhere. */
   async append(page: FetchedPage): Promise<void> {
-    await this.#file.write(`${JSON.stringify({ token: page.token, next: page.nextPageToken, rows: page.rows })}\n`);
+    await this.#file.write(`${jsonText({ token: page.token, next: page.nextPageToken, rows: page.rows })}\n`);
     await this.#file.datasync();
   }
 
@@ -163,7 +164,7 @@ export async function* replayJournal(
 
 function parseLine(line: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(line);
+    const value: unknown = hasInexactNumber(line) ? parseExactly(line) : JSON.parse(line);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -1,3 +1,4 @@
+import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { toCells, type ColumnSet } from '../leads/column-set.js';
 import { flattenLead } from '../leads/flatten.js';
@@ -45,11 +46,11 @@ export function csvHeader(names: readonly string[], escapeFormulas: boolean): st
   return csvRecord(names, names.length, escapeFormulas);
 }
 
-/** Strings as-is (formula-escaped on request), null/undefined empty, anything else its JSON text. */
+/** Strings as-is (formula-escaped on request), null/undefined empty, anything else its JSON text (numbers exactly as sent). */
 function csvCell(value: unknown, escapeFormulas: boolean): string {
   if (typeof value === 'string') return escapeFormulas ? escapeFormula(value) : value;
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'object') return jsonText(value);
   return String(value);
 }
 

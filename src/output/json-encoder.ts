@@ -1,3 +1,4 @@
+import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { ColumnSet, toCells } from '../leads/column-set.js';
 import { flattenLead, type FlatEntry } from '../leads/flatten.js';
@@ -10,9 +11,9 @@ export interface JsonEncoderOptions {
   raw?: boolean;
 }
 
-/** Flattened objects keep their column order exactly; values are written unchanged. */
+/** Flattened objects keep their column order exactly; values are written unchanged, numbers as their exact text. */
 export function createJsonEncoder(options: JsonEncoderOptions): LeadEncoder {
-  if (options.raw === true) return (lead) => JSON.stringify(lead);
+  if (options.raw === true) return (lead) => jsonText(lead);
   if (options.columns !== undefined) return selectedColumnsEncoder(options.columns);
   return (lead) => objectText(flattenLead(lead));
 }
@@ -31,9 +32,11 @@ function selectedColumnsEncoder(columns: readonly string[]): LeadEncoder {
  * `__proto__` key would set its prototype; with neither present, its
  * property order is the insertion order (ECMA-262 OrdinaryOwnPropertyKeys)
  * and one native JSON.stringify is about twice as fast as assembling the text.
+ * An object or array value (rare) may hold an ExactNumber, which only
+ * jsonText writes right.
  */
 function objectText(entries: readonly FlatEntry[]): string {
-  return entries.every(hasOrdinaryKey) ? viaObject(entries) : assembled(entries);
+  return entries.every(isPlainEntry) ? viaObject(entries) : assembled(entries);
 }
 
 function viaObject(entries: readonly FlatEntry[]): string {
@@ -46,14 +49,18 @@ function assembled(entries: readonly FlatEntry[]): string {
   let text = '{';
   for (let i = 0; i < entries.length; i++) {
     const [key, value] = entries[i]!;
-    text += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + (JSON.stringify(value) ?? 'null');
+    text += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + jsonText(value);
   }
   return text + '}';
 }
 
-/** Deliberately broader than "array index": any key starting with a digit takes the assembled path. */
-function hasOrdinaryKey(entry: FlatEntry): boolean {
+/**
+ * Deliberately broader than "array index": any key starting with a digit
+ * takes the assembled path, and so does any object or array value.
+ */
+function isPlainEntry(entry: FlatEntry): boolean {
   const key = entry[0];
+  const value = entry[1];
   const first = key.charCodeAt(0);
-  return !(first >= 0x30 && first <= 0x39) && key !== '__proto__';
+  return !(first >= 0x30 && first <= 0x39) && key !== '__proto__' && (typeof value !== 'object' || value === null);
 }

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { useColor, type Env } from '../io.js';
 import { BASE_COLUMNS, flattenLead } from '../leads/flatten.js';
@@ -30,5 +31,5 @@ export function stdoutColorLevel(io: { readonly env: Env; readonly stdoutIsTTY: 
 
 function safe(value: unknown): string {
   if (value === undefined || value === null) return '-';
-  return escapeForTerminal(typeof value === 'string' ? value : JSON.stringify(value));
+  return escapeForTerminal(typeof value === 'string' ? value : jsonText(value));
 }

@@ -218,6 +218,36 @@ describe.concurrent('hostile rows that are exported faithfully', SLOW, () => {
     expect(lines.stdout).toContain('"int":42,"float":3.5,"negative":-7,"zero":0,"exp":1e+21,"yes":true,"no":false,"nothing":null,');
   });
 
+  it('numbers JavaScript cannot hold keep their exact text in every format, base columns and ids included', async ({ expect }) => {
+    const literals = ['12345678901234567890', '9007199254740993', '1e400', '-0', '1.50', '0.1'];
+    const fields = literals.map((literal, i) => `{"field_name":"n${i}","field_type":"number","field_value":${literal}}`);
+    const rowText = (id: string, name: string): string =>
+      `{"id":${id},"created_at":1736937000.000,"source":"chatbot","page_url":null,"ip_address":-0,"lead_data":[` +
+      `${fields.join(',')},{"field_name":"name","field_type":"text","field_value":"${name}"}]}`;
+    // Two ids JavaScript would take for one number: both leads are written.
+    const rows = [rowText('12345678901234567891', 'Zoë'), rowText('12345678901234567892', 'Ada')];
+    const body = `{"message":"ok","data":{"report":{"rows":[${rows.join(',')}],"next_page_token":null}}}`;
+    const [csv, lines, json, raw] = await Promise.all([
+      exportBody(body, 'csv'),
+      exportBody(body, 'jsonl'),
+      exportBody(body, 'json'),
+      exportBody(body, 'jsonl', ['--raw']),
+    ]);
+    for (const result of [csv, lines, json, raw]) expectSuccess(result);
+
+    const numbers = literals.map((literal, i) => `"n${i}":${literal}`).join(',');
+    const flat = (id: string, name: string): string =>
+      `{"id":${id},"created_at":1736937000.000,"source":"chatbot","page_url":null,"ip_address":-0,${numbers},"name":"${name}"}`;
+    expect(lines.stdout).toBe(`${flat('12345678901234567891', 'Zoë')}\n${flat('12345678901234567892', 'Ada')}\n`);
+    expect(json.stdout).toBe(`[\n${flat('12345678901234567891', 'Zoë')},\n${flat('12345678901234567892', 'Ada')}\n]\n`);
+    expect(raw.stdout).toBe(`${rows[0]}\n${rows[1]}\n`);
+    expect(parseCsv(csv.stdout)).toEqual([
+      [...BASE_COLUMNS, ...literals.map((_, i) => `n${i}`), 'name'],
+      ['12345678901234567891', '1736937000.000', 'chatbot', '', '-0', ...literals, 'Zoë'],
+      ['12345678901234567892', '1736937000.000', 'chatbot', '', '-0', ...literals, 'Ada'],
+    ]);
+  });
+
   it('a 1.5 MB value full of commas, quotes, CRLF and non-ASCII is exported intact in every format', async ({ expect }) => {
     const unit = 'Zoë said "hi, there",\r\nthen ☕ and 𝄞; ';
     const huge = unit.repeat(Math.ceil((1.5 * 1024 * 1024) / Buffer.byteLength(unit)));
