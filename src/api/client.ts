@@ -1,11 +1,15 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
-import { BodyReader } from './body-reader.js';
+import type { Env } from '../io.js';
+import { ACCEPT_ENCODING, BodyReader } from './body-reader.js';
+import { createDispatcher, type NetworkRoute } from './dispatcher.js';
+import { describeTransportFailure, type Route } from './network-errors.js';
+import { effectivePort, isLoopback } from './proxy.js';
 import { loadUndici, type UndiciParts } from './undici.js';
 import { parseUtf8Json } from './utf8-json.js';
-import { apiErrorFor, MalformedResponseError, NetworkError, parseErrorBody } from './errors.js';
-import { backoffDelay, isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import { apiErrorFor, MalformedResponseError, parseErrorBody } from './errors.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 
 export interface ClientOptions {
   apiUrl: string;
@@ -13,8 +17,10 @@ export interface ClientOptions {
   userAgent: string;
   signal: AbortSignal;
   now: () => number;
-  /** Tests pass a MockAgent; otherwise one keep-alive Agent serves the whole run. */
+  /** Tests pass a MockAgent; otherwise one keep-alive Agent (or proxy agent) serves the whole run. */
   dispatcher?: Dispatcher | undefined;
+  /** Where the proxy settings come from (HTTPS_PROXY, NO_PROXY...). */
+  env?: Env | undefined;
   /** Connect, headers and idle-body timeout of one request. */
   timeoutMs?: number | undefined;
   /** Further attempts after the first fails in a retryable way. */
@@ -28,7 +34,7 @@ export interface ClientOptions {
 }
 
 export type ClientEvent =
-  | { type: 'response'; path: string; status: number; ms: number; attempt: number }
+  | { type: 'response'; path: string; status: number; ms: number; attempt: number; bytes: number; wireBytes: number; encoding: string | undefined }
   | { type: 'retry'; path: string; attempt: number; waitMs: number; reason: string };
 
 export interface GetSpec {
@@ -60,6 +66,7 @@ export class RobofyClient {
   #retries = 0;
   readonly #options: ClientOptions;
   readonly #dispatcher: Dispatcher;
+  readonly #route: Route;
   readonly #owned: boolean;
   readonly #request: UndiciParts['request'];
   readonly #origin: string;
@@ -67,33 +74,42 @@ export class RobofyClient {
   readonly #headers: Record<string, string>;
   readonly #bodies = new BodyReader();
 
-  private constructor(options: ClientOptions, undici: UndiciParts) {
+  private constructor(options: ClientOptions, undici: UndiciParts, network: NetworkRoute) {
     this.#options = options;
     this.#request = undici.request;
     const base = new URL(options.apiUrl);
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#owned = options.dispatcher === undefined;
-    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#dispatcher =
-      options.dispatcher ??
-      new undici.Agent({
-        keepAliveTimeout: 10_000,
-        connect: { timeout },
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        maxResponseSize: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-      });
+    this.#dispatcher = network.dispatcher;
+    this.#route = {
+      hostname: base.hostname,
+      hostPort: `${base.hostname}:${effectivePort(base)}`,
+      proxy: network.proxy,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
     this.#headers = {
       authorization: `Bearer ${options.token}`,
       accept: 'application/json',
+      'accept-encoding': ACCEPT_ENCODING,
       'user-agent': options.userAgent,
     };
   }
 
   static async create(options: ClientOptions): Promise<RobofyClient> {
     assertSafeTransport(options.apiUrl);
-    return new RobofyClient(options, loadUndici());
+    const network: NetworkRoute = options.dispatcher
+      ? { dispatcher: options.dispatcher, proxy: { kind: 'direct', reason: 'unset' } }
+      : createDispatcher({
+          url: options.apiUrl,
+          env: options.env ?? {},
+          timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+          // Pages are sequential: the prefetch is sent when the previous response frees the socket,
+          // a moment before undici would see it free, so a pool opened a second connection (and TLS handshake).
+          connections: 1,
+        });
+    return new RobofyClient(options, loadUndici(), network);
   }
 
   /** How many retries this client has made so far, for the summary line. */
@@ -136,12 +152,22 @@ export class RobofyClient {
         signal,
         ...this.#timeouts(),
       });
-      const body = await this.#bodies.read(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      const maxBytes = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      const body = await this.#bodies.read(response.body, maxBytes, response.headers['content-encoding']);
       const status = response.statusCode;
-      this.#options.onEvent?.({ type: 'response', path: spec.path, status, ms: this.#options.now() - started, attempt });
-      return interpret(status, response.headers, body, spec, this.#options.now());
+      this.#options.onEvent?.({
+        type: 'response',
+        path: spec.path,
+        status,
+        ms: this.#options.now() - started,
+        attempt,
+        bytes: body.bytes.length,
+        wireBytes: body.wireBytes,
+        encoding: body.encoding,
+      });
+      return interpret(status, response.headers, body.bytes, spec, this.#options.now());
     } catch (error) {
-      return classifyThrown(error, signal);
+      return classifyThrown(error, signal, this.#route);
     }
   }
 
@@ -200,14 +226,14 @@ function interpret(
   return { ok: false, error, retryAfterMs: parseRetryAfter(headers['retry-after'], now) };
 }
 
-function classifyThrown(error: unknown, signal: AbortSignal): RetryableFailure {
+function classifyThrown(error: unknown, signal: AbortSignal, route: Route): RetryableFailure {
   if (signal.aborted) throw abortError(signal);
+  // A corrupt compressed body is retried like a truncated one.
+  if (error instanceof MalformedResponseError) return { ok: false, error };
   if (error instanceof RobofyError) throw error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  const networkError = new NetworkError(`request failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, error);
-  if (!isRetryableErrorCode(code)) throw networkError;
-  return { ok: false, error: networkError };
+  const failure = describeTransportFailure(error, route);
+  if (!failure.retryable) throw failure.error;
+  return { ok: false, error: failure.error };
 }
 
 function describeNonJson(headers: Record<string, string | string[] | undefined>, text: string): string {
@@ -226,12 +252,10 @@ function redirectOrigin(location: string | string[] | undefined): string {
   }
 }
 
-const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /** The key is a permanent secret: never send it in clear text beyond this machine. */
 export function assertSafeTransport(apiUrl: string): void {
   const url = new URL(apiUrl);
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.test(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
     throw new RobofyError(
       `refusing to send the API key over plain http to ${url.host}; use https (http is allowed for localhost only)`,
       { code: 'INSECURE_URL', exitCode: ExitCode.Usage },

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent, Dispatcher, Pool, ProxyAgent } from 'undici';
 
 /** The two pieces of undici the client uses: its connection pool and `dispatcher.request()`. */
 export interface UndiciParts {
@@ -26,4 +26,31 @@ export function loadUndici(require: NodeJS.Require = createRequire(import.meta.u
   }
   const undici = require('undici') as typeof import('undici');
   return { Agent: undici.Agent, request: undici.Dispatcher.prototype.request as UndiciParts['request'] };
+}
+
+/** undici's proxy pieces: loaded only when a proxy is in use, so a direct run never pays for them. */
+export interface UndiciProxyParts {
+  ProxyAgent: typeof ProxyAgent;
+  /** A pool to the proxy itself, with `connect()` (which only undici's entry point adds to every dispatcher). */
+  createProxyPool: (origin: URL | string, options: Pool.Options) => Pool;
+}
+
+export function loadUndiciProxy(require: NodeJS.Require = createRequire(import.meta.url)): UndiciProxyParts {
+  try {
+    const [ProxyAgentClass, PoolClass, connect] = [
+      require('undici/lib/dispatcher/proxy-agent.js') as unknown,
+      require('undici/lib/dispatcher/pool.js') as unknown,
+      require('undici/lib/api/api-connect.js') as unknown,
+    ];
+    if (typeof ProxyAgentClass === 'function' && typeof PoolClass === 'function' && typeof connect === 'function') {
+      return {
+        ProxyAgent: ProxyAgentClass as typeof ProxyAgent,
+        createProxyPool: (origin, options) => Object.assign(new (PoolClass as typeof Pool)(origin, options), { connect: connect as Pool['connect'] }),
+      };
+    }
+  } catch {
+    // As above: an upgrade moved them.
+  }
+  const undici = require('undici') as typeof import('undici');
+  return { ProxyAgent: undici.ProxyAgent, createProxyPool: (origin, options) => new undici.Pool(origin, options) };
 }

@@ -24,6 +24,7 @@ export async function connect(io: IO, options: ConnectOptions): Promise<RobofyCl
     signal: io.signal,
     now: () => io.now(),
     dispatcher: io.dispatcher,
+    env: io.env,
     retries: options.retries,
     timeoutMs: options.timeoutMs,
     ...(options.verbose ? { onEvent: (event: ClientEvent) => void io.stderr.write(`${describeEvent(event)}\n`) } : {}),
@@ -34,7 +35,15 @@ export async function connect(io: IO, options: ConnectOptions): Promise<RobofyCl
 function describeEvent(event: ClientEvent): string {
   if (event.type === 'response') {
     const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
-    return `robofy: GET ${event.path} ${event.status} ${event.ms}ms${attempt}`;
+    const decoded = event.encoding === undefined ? '' : ` ${event.encoding}, ${formatBytes(event.bytes)} decoded`;
+    return `robofy: GET ${event.path} ${event.status} ${event.ms}ms ${formatBytes(event.wireBytes)}${decoded}${attempt}`;
   }
   return `robofy: retry ${event.attempt} of ${event.path} in ${(event.waitMs / 1000).toFixed(1)}s: ${event.reason}`;
+}
+
+/** 1234 -> "1.2 kB": bytes on the wire and decoded, per request. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }

@@ -2,6 +2,7 @@ import type { IO } from '../io.js';
 import { requireToken, resolveSettings, type ProfileChoice, type SettingSource } from '../config/settings.js';
 import { optionalString, profileFlag } from './parse-options.js';
 import { writeJson } from './json-output.js';
+import { proxyFor, type ProxyChoice } from '../api/proxy.js';
 
 const URL_SOURCES: Record<SettingSource, string> = {
   flag: '--api-url',
@@ -24,6 +25,7 @@ export async function runWhoami(raw: Record<string, unknown>, io: IO): Promise<v
   });
   const token = requireToken(settings);
   const { profile, apiUrl } = settings;
+  const proxy = proxyFor(new URL(apiUrl.value), io.env);
   if (raw.json === true) {
     writeJson(io, {
       profile: profile.name,
@@ -32,6 +34,8 @@ export async function runWhoami(raw: Record<string, unknown>, io: IO): Promise<v
       keySource: token.source,
       apiUrl: apiUrl.value,
       apiUrlSource: apiUrl.source,
+      proxy: proxy.kind === 'proxy' ? proxy.shown : null,
+      proxySource: proxy.kind === 'proxy' ? proxy.variable : proxy.reason,
     });
     return;
   }
@@ -39,6 +43,13 @@ export async function runWhoami(raw: Record<string, unknown>, io: IO): Promise<v
   io.stdout.write(`key: ${maskKey(token.value)} (${keySource})\n`);
   io.stdout.write(`api: ${apiUrl.value} (${URL_SOURCES[apiUrl.source]})\n`);
   io.stdout.write(`profile: ${profile.name} (${PROFILE_SOURCES[profile.source]})\n`);
+  io.stdout.write(`proxy: ${describeProxy(proxy)}\n`);
+}
+
+/** The proxy without its credentials, and why: `http://proxy.corp:3128 (HTTPS_PROXY)`, `none (NO_PROXY)`. */
+function describeProxy(choice: ProxyChoice): string {
+  if (choice.kind === 'proxy') return `${choice.shown} (${choice.variable})`;
+  return choice.reason === 'unset' ? 'none' : `none (${choice.reason === 'loopback' ? 'loopback address' : 'NO_PROXY'})`;
 }
 
 /** At most the first and last 4 characters, and fewer for short keys, so a key is never recoverable. */

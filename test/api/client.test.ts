@@ -277,14 +277,14 @@ describe('network errors', () => {
     const error = await failure(h.client.getJson({ path: PATH }));
     expect(error.exitCode).toBe(ExitCode.Api);
     expect(error.code).toBe('NETWORK');
-    expect(error.message).toBe('request failed: getaddrinfo ENOTFOUND api.robofy.test (ENOTFOUND)');
+    expect(error.message).toBe('request failed: cannot resolve api.robofy.test (ENOTFOUND)');
     expect(h.calls()).toBe(1);
   });
 
   it('retried network errors give up with the last one', async () => {
     const h = await harness([{ error: networkError('ECONNRESET') }, { error: networkError('ECONNRESET') }], { retries: 1 });
     const error = await failure(h.client.getJson({ path: PATH }));
-    expect(error.message).toBe('request failed: simulated ECONNRESET (ECONNRESET) (gave up after 2 attempts)');
+    expect(error.message).toBe('request failed: the connection to api.robofy.test:443 was reset (ECONNRESET) (gave up after 2 attempts)');
     expect(error.code).toBe('NETWORK');
   });
 });
@@ -306,6 +306,20 @@ describe('bodies', () => {
   it('a bad 2xx body once, then a good one: success', async () => {
     const h = await harness([{ status: 200, body: '<html>' }, { status: 200 }]);
     expect(await h.client.getJson({ path: PATH })).toEqual(PAGE);
+  });
+
+  it.each(['zstd', 'gzip, gzip, gzip'])('Content-Encoding: %s is refused, not retried, exit 5', async (encoding) => {
+    const h = await harness([{ status: 200, headers: { 'content-encoding': encoding } }, { status: 200 }]);
+    const error = await failure(h.client.getJson({ path: PATH }));
+    expect(error.exitCode).toBe(ExitCode.Api);
+    expect(error.code).toBe('UNSUPPORTED_ENCODING');
+    expect(h.calls()).toBe(1);
+  });
+
+  it('asks for gzip, deflate and br', async () => {
+    const h = await harness([{ status: 200 }]);
+    await h.client.getJson({ path: PATH });
+    expect(h.agent.getCallHistory()?.firstCall()?.headers).toMatchObject({ 'accept-encoding': 'gzip, deflate, br' });
   });
 
   it('a body over the size cap is refused, not retried, exit 5', async () => {

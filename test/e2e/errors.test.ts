@@ -273,9 +273,9 @@ describe.concurrent('exit 5: the API or the network failed', SLOW, () => {
     const { result } = await exportWith({ leads: 6, pageSize: 2, faults: [{ page: 2, kind: 'status', status: 503 }] }, ['--retries', '1', '--verbose']);
     expect(result.code).toBe(5);
     const lines = result.stderr.split('\n');
-    expect(lines[0]).toMatch(/^robofy: GET \/v1\/ai-agent\/leads\/12\/abc 200 \d+ms$/);
+    expect(lines[0]).toMatch(/^robofy: GET \/v1\/ai-agent\/leads\/12\/abc 200 \d+ms [\d.]+ kB$/);
     expect(result.stderr).toMatch(/^robofy: retry 1 of \/v1\/ai-agent\/leads\/12\/abc\?nextPageToken=\S+ in \d+\.\ds: the API failed \(503/m);
-    expect(result.stderr).toMatch(/^robofy: GET \S+ 503 \d+ms \(attempt 2\)$/m);
+    expect(result.stderr).toMatch(/^robofy: GET \S+ 503 \d+ms \d+ B \(attempt 2\)$/m);
     expect(result.stderr).toContain('robofy: error: the API failed (503 INTERNAL_SERVER_ERROR');
     expect(result.stderr).toMatch(/^\s+at /m);
   });

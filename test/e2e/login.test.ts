@@ -167,7 +167,7 @@ describe.concurrent('login --with-token', SLOW, () => {
     const result = await robofy(['login', '--with-token', '--verbose', '--api-url', api.url], { configDir: dir, stdin: KEY });
 
     expect(result).toMatchObject({ code: 0, stdout: '' });
-    expect(result.stderr).toMatch(/^robofy: GET \/v1\/account\/details 200 \d+ms\nLogged in\. /);
+    expect(result.stderr).toMatch(/^robofy: GET \/v1\/account\/details 200 \d+ms \d+ B\nLogged in\. /);
   });
 
   it('--verbose on a rejected key gives the full error, still without the key', async ({ expect }) => {
@@ -240,7 +240,7 @@ describe.concurrent('whoami', SLOW, () => {
     expect(result).toEqual({
       code: 0,
       signal: null,
-      stdout: `key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\nprofile: default (default)\n`,
+      stdout: `key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\nprofile: default (default)\nproxy: none\n`,
       stderr: '',
     });
     expect(api.requests).toHaveLength(requests);
@@ -251,14 +251,14 @@ describe.concurrent('whoami', SLOW, () => {
 
     const result = await robofy(['whoami'], { configDir: dir, env: { ROBOFY_TOKEN: OTHER_KEY } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\n`);
+    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\nproxy: none\n`);
   });
 
   it('works from ROBOFY_TOKEN alone, with no config file', async ({ expect }) => {
     const dir = scratch();
     const result = await robofy(['whoami'], { configDir: dir, env: { ROBOFY_TOKEN: OTHER_KEY, ROBOFY_API_URL: 'https://env.example/' } });
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://env.example (environment)\nprofile: default (default)\n`);
+    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://env.example (environment)\nprofile: default (default)\nproxy: none\n`);
   });
 
   it('API URL precedence: --api-url > ROBOFY_API_URL > stored > default', async ({ expect }) => {
@@ -274,10 +274,10 @@ describe.concurrent('whoami', SLOW, () => {
     ]);
     const key = `key: ${masked(KEY)} (config file)\n`;
     expect([flag, fromEnv, fromStore, fromDefault].map((r) => [r.code, r.stdout, r.stderr])).toEqual([
-      [0, `${key}api: https://flag.example (--api-url)\nprofile: default (default)\n`, ''],
-      [0, `${key}api: https://env.example (environment)\nprofile: default (default)\n`, ''],
-      [0, `${key}api: https://stored.example (config file)\nprofile: default (default)\n`, ''],
-      [0, `${key}api: https://agents.robofy.ai (default)\nprofile: default (default)\n`, ''],
+      [0, `${key}api: https://flag.example (--api-url)\nprofile: default (default)\nproxy: none\n`, ''],
+      [0, `${key}api: https://env.example (environment)\nprofile: default (default)\nproxy: none\n`, ''],
+      [0, `${key}api: https://stored.example (config file)\nprofile: default (default)\nproxy: none\n`, ''],
+      [0, `${key}api: https://agents.robofy.ai (default)\nprofile: default (default)\nproxy: none\n`, ''],
     ]);
   });
 
@@ -287,7 +287,7 @@ describe.concurrent('whoami', SLOW, () => {
     { key: 'abcd-0123456789-wxyz', shown: 'abcd…wxyz' },
   ])('never shows a key whole: $key → $shown', async ({ key, shown }, { expect }) => {
     const result = await robofy(['whoami'], { configDir: scratch(), env: { ROBOFY_TOKEN: key } });
-    expect(result.stdout).toBe(`key: ${shown} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\n`);
+    expect(result.stdout).toBe(`key: ${shown} (ROBOFY_TOKEN)\napi: https://agents.robofy.ai (default)\nprofile: default (default)\nproxy: none\n`);
     expect(result.stdout.includes(key)).toBe(false);
   });
 

@@ -59,6 +59,8 @@ describe.concurrent('profiles', SLOW, () => {
       keySource: 'config',
       apiUrl: acme.url,
       apiUrlSource: 'config',
+      proxy: null,
+      proxySource: 'unset',
     });
     expect(jq('.apiUrl', whoami.stdout)).toBe(acme.url);
 
@@ -101,7 +103,7 @@ describe.concurrent('profiles', SLOW, () => {
   it('ROBOFY_TOKEN beats any profile\'s stored key', async ({ expect }) => {
     const dir = storedConfig({ profiles: { acme: { token: ACME_KEY, apiUrl: 'https://acme.example' } } });
     const result = await robofy(['whoami', '--profile', 'acme'], dir, { ROBOFY_TOKEN: OTHER_KEY });
-    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://acme.example (config file)\nprofile: acme (--profile)\n`);
+    expect(result.stdout).toBe(`key: ${masked(OTHER_KEY)} (ROBOFY_TOKEN)\napi: https://acme.example (config file)\nprofile: acme (--profile)\nproxy: none\n`);
   });
 
   it.for([
@@ -140,7 +142,7 @@ describe.concurrent('a config file written before profiles', SLOW, () => {
     const api = await fakeApi({ leads: 2 });
     const dir = storedConfig({ token: KEY, apiUrl: api.url });
     const whoami = await robofy(['whoami'], dir);
-    expect(whoami.stdout).toBe(`key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\nprofile: default (default)\n`);
+    expect(whoami.stdout).toBe(`key: ${masked(KEY)} (config file)\napi: ${api.url} (config file)\nprofile: default (default)\nproxy: none\n`);
     expect(readConfig(dir)).toEqual({ token: KEY, apiUrl: api.url });
 
     expect((await robofy(['config', 'set', 'project', '12'], dir)).code).toBe(0);

@@ -27,7 +27,11 @@ export type Fault =
   | { page: number; attempt?: number; kind: 'duplicate-rows' }
   | { page: number; attempt?: number; kind: 'redirect'; location: string }
   /** The page's rows are replaced by these exact values (hostile input); the token is kept. */
-  | { page: number; attempt?: number; kind: 'rows'; rows: unknown[] };
+  | { page: number; attempt?: number; kind: 'rows'; rows: unknown[] }
+  /** A small gzip body that inflates to `decodedBytes` of spaces, whatever the request asked for. */
+  | { page: number; attempt?: number; kind: 'gzip-bomb'; decodedBytes: number }
+  /** The page encoded this way with its middle garbled, whatever the request asked for. */
+  | { page: number; attempt?: number; kind: 'corrupt-encoding'; encoding: 'gzip' | 'deflate' | 'br' };
 
 /** A page's rows and its token, null on the last page. */
 export interface PageContent {
@@ -66,7 +70,7 @@ export function modifyContent(
 
 /** Answer (or refuse to answer) with a transport or body fault. `body` is the page that would have been sent. */
 export function serveFault(
-  fault: Exclude<Fault, { kind: 'repeat-token' | 'duplicate-rows' | 'rows' }>,
+  fault: Exclude<Fault, { kind: 'repeat-token' | 'duplicate-rows' | 'rows' | 'gzip-bomb' | 'corrupt-encoding' }>,
   res: ServerResponse,
   body: () => Buffer,
   later: Later,

@@ -5,6 +5,7 @@
  * `main.ts` run it from dist/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   VENDOR_EXAMPLE_BODY,
@@ -19,11 +20,13 @@ import {
 } from './bodies.js';
 import { JSON_TYPE, findFault, isContentFault, modifyContent, send, serveFault, type Fault, type PageContent } from './faults.js';
 import { ByteWriter } from './bytes.js';
+import { corrupt, encode, gzipBomb, negotiate, writePaced, type Encoding } from './encoding.js';
 import { DEFAULT_START_TIME, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type RowWriter } from './leads.js';
 import { LeadStore, type AddOptions } from './store.js';
 import { decodePageToken, encodePageToken } from './tokens.js';
 
 export type { Fault, PageContent } from './faults.js';
+export type { Encoding } from './encoding.js';
 export type { LastPageToken, TokenLocation } from './bodies.js';
 export { VENDOR_EXAMPLE_BODY, VENDOR_EXAMPLE_TOKEN, errorBody } from './bodies.js';
 export {
@@ -71,6 +74,14 @@ export interface FakeApiOptions {
   startTime?: string;
   /** Tokens that contain `+`, `/` and `=` (see tokens.ts), to prove the client URL-encodes them. */
   awkwardTokens?: boolean;
+  /** Listen on IPv4 or IPv6 loopback; default '127.0.0.1'. */
+  host?: '127.0.0.1' | '::1';
+  /** Serve HTTPS with this key and certificate (PEM); the URL is then https://127.0.0.1:PORT. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Compress leads pages this way when the request's Accept-Encoding allows it; default: never. */
+  compression?: Encoding;
+  /** Send every leads page no faster than this, as a slow link would (per connection: pages on one are sequential). */
+  bytesPerSecond?: number;
 }
 
 export interface RecordedRequest {
@@ -95,6 +106,8 @@ export interface FakeApi {
   addLeads(count: number, opts?: AddOptions): GeneratedLead[];
   /** Replace faults and reset attempt counters. */
   setFaults(faults: Fault[]): void;
+  /** Connections accepted so far (TLS handshakes, when serving HTTPS). */
+  connections(): number;
   /** Stop, destroying open sockets (a hanging request does not block it). */
   close(): Promise<void>;
 }
@@ -116,6 +129,8 @@ interface Config {
   latencyMs: number;
   fixture: boolean;
   awkwardTokens: boolean;
+  compression: Encoding | undefined;
+  bytesPerSecond: number | undefined;
 }
 
 /** A request that passed auth and validation: what to serve. */
@@ -126,7 +141,7 @@ interface PageRequest {
 
 export async function startFakeApi(options: FakeApiOptions & { port?: number } = {}): Promise<FakeApi> {
   const api = new FakeApiServer(options);
-  await api.listen(options.port ?? 0);
+  await api.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return api;
 }
 
@@ -142,6 +157,8 @@ class FakeApiServer implements FakeApi {
   private readonly writer = new ByteWriter();
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly scheme: 'http' | 'https';
+  private accepted = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(options: FakeApiOptions) {
@@ -151,19 +168,23 @@ class FakeApiServer implements FakeApi {
     if (!Number.isSafeInteger(leads) || leads < 0) throw new RangeError(`leads must be a non-negative integer, got ${leads}`);
     this.store = new LeadStore(leads, parseLeadTime(options.startTime ?? DEFAULT_START_TIME), createLeadGenerator(options));
     this.writeRow = createRowWriter(options);
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    this.scheme = options.tls ? 'https' : 'http';
+    this.server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
+    this.server.on(options.tls ? 'secureConnection' : 'connection', () => this.accepted++);
+    this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
   }
 
-  listen(port: number): Promise<void> {
+  listen(port: number, host: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => {
+      this.server.listen(port, host, () => {
         this.server.off('error', reject);
-        this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        const shownHost = host.includes(':') ? `[${host}]` : host;
+        this.url = `${this.scheme}://${shownHost}:${(this.server.address() as AddressInfo).port}`;
         resolve();
       });
     });
@@ -175,6 +196,10 @@ class FakeApiServer implements FakeApi {
 
   addLeads(count: number, opts: AddOptions = {}): GeneratedLead[] {
     return this.store.add(count, opts);
+  }
+
+  connections(): number {
+    return this.accepted;
   }
 
   setFaults(faults: Fault[]): void {
@@ -267,12 +292,34 @@ class FakeApiServer implements FakeApi {
       const previous = (): PageContent => this.content({ ...req, page: Math.max(1, req.page - 1) });
       return this.sendPage(res, this.render(modifyContent(fault, this.content(req), previous)));
     }
+    if (fault.kind === 'gzip-bomb') return this.sendEncoded(res, gzipBomb(fault.decodedBytes), 'gzip');
+    if (fault.kind === 'corrupt-encoding') {
+      const page = this.body(req.page, this.content(req));
+      return this.sendEncoded(res, corrupt(encode(page, fault.encoding)), fault.encoding, () => this.writer.release(page));
+    }
     serveFault(fault, res, () => this.body(req.page, this.content(req)), this.later);
   }
 
   private sendPage(res: ServerResponse, body: Buffer): void {
     // Recycle the page's buffer once sent; release() ignores bodies the writer did not lend (the fixture's).
-    send(res, 200, body, JSON_TYPE, {}, () => this.writer.release(body));
+    const release = (): void => this.writer.release(body);
+    const encoding = negotiate(res.req.headers['accept-encoding'], this.config.compression);
+    if (encoding === undefined) return this.sendBody(res, body, {}, release);
+    const encoded = encode(body, encoding);
+    release();
+    this.sendBody(res, encoded, { 'content-encoding': encoding, vary: 'accept-encoding' });
+  }
+
+  private sendEncoded(res: ServerResponse, body: Buffer, encoding: Encoding, onSent?: () => void): void {
+    this.sendBody(res, body, { 'content-encoding': encoding }, onSent);
+  }
+
+  /** A 200 JSON body, paced when the fake models a slow link. */
+  private sendBody(res: ServerResponse, body: Buffer, headers: Record<string, string>, onSent?: () => void): void {
+    const rate = this.config.bytesPerSecond;
+    if (rate === undefined) return send(res, 200, body, JSON_TYPE, headers, onSent);
+    res.writeHead(200, { ...headers, 'content-type': JSON_TYPE, 'content-length': String(body.length) });
+    writePaced(res, body, rate, this.later, onSent);
   }
 
   /** The page as it goes out; the fixture's first page exactly as the vendor printed it. */
@@ -315,6 +362,8 @@ function resolveConfig(options: FakeApiOptions): Config {
     latencyMs: options.latencyMs ?? 0,
     fixture: options.fixture === 'vendor-example',
     awkwardTokens: options.awkwardTokens ?? false,
+    compression: options.compression,
+    bytesPerSecond: options.bytesPerSecond,
   };
 }
 
