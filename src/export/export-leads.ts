@@ -15,8 +15,13 @@ export interface ExportJob {
   limit?: number | undefined;
   /** Called after each page is written, with the leads written from it. */
   onPage?: ((written: readonly Lead[], progress: ExportProgress) => void) | undefined;
-  /** Asked after each page: true stops paging early (the rest is known to be delivered). */
+  /**
+   * Asked after each page, given the page's rows less the repeats of rows
+   * already read: true stops paging early (the rest is known to be delivered).
+   */
   done?: ((page: FetchedPage) => boolean) | undefined;
+  /** Told when a page repeats rows already read: the listing shifted (leads were captured) while it was paged. */
+  onRepeats?: ((page: FetchedPage, repeats: number) => void) | undefined;
 }
 
 export interface ExportProgress {
@@ -32,7 +37,7 @@ export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
   const progress: ExportProgress = { pages: 0, leads: 0 };
   for await (const page of job.pages) {
     if (job.signal.aborted) throw abortError(job.signal);
-    const selected = selectLeads(page.rows, job);
+    const { fresh, selected } = selectLeads(page, job);
     const room = job.limit === undefined ? selected.length : job.limit - progress.leads;
     const batch = room < selected.length ? selected.slice(0, room) : selected;
     if (batch.length > 0) await job.sink.writeLeads(batch);
@@ -40,16 +45,23 @@ export async function exportLeads(job: ExportJob): Promise<ExportProgress> {
     progress.leads += batch.length;
     job.onPage?.(batch, progress);
     if (job.limit !== undefined && progress.leads >= job.limit) break;
-    if (job.done?.(page)) break;
+    if (job.done?.({ ...page, rows: fresh })) break;
   }
   if (job.signal.aborted) throw abortError(job.signal);
   return progress;
 }
 
-function selectLeads(rows: readonly Lead[], job: ExportJob): Lead[] {
+/** The page's leads not read before (`fresh`), and of those the ones to write. */
+function selectLeads(page: FetchedPage, job: ExportJob): { fresh: Lead[]; selected: Lead[] } {
+  const fresh: Lead[] = [];
   const selected: Lead[] = [];
-  for (const lead of rows) {
-    if (job.deduper.isNew(lead) && (job.keep === undefined || job.keep(lead))) selected.push(lead);
+  for (const lead of page.rows) {
+    if (!job.deduper.isNew(lead)) continue;
+    fresh.push(lead);
+    if (job.keep === undefined || job.keep(lead)) selected.push(lead);
   }
-  return selected;
+  job.deduper.endPage();
+  const repeats = page.rows.length - fresh.length;
+  if (repeats > 0) job.onRepeats?.(page, repeats);
+  return { fresh, selected };
 }

@@ -11,23 +11,29 @@ type Order = (typeof Order)[keyof typeof Order];
 /**
  * Drops leads whose `id` (compared as `String(id)`) was already seen.
  *
- * Why ids can repeat: the API pages by offset, so a lead created or deleted
- * while we page shifts the rest across a page boundary and the lead at the
- * edge comes back on the next page. Such a repeat sits next to the frontier
- * (the newest-in-order lead seen so far), so only ids near the frontier need
- * remembering, which keeps memory bounded on million-lead exports.
+ * Why ids can repeat: the API pages by offset, so a lead created while we
+ * page shifts the rest of the listing down, and the rows at the end of one
+ * page come back at the top of the next. Such a repeat is at most one page
+ * behind, so two things are remembered, which keeps memory bounded on
+ * million-lead exports:
  *
- * While leads arrive in created_at order (ascending or descending, detected
- * from the data; ties and leads up to `windowMs` behind the frontier are
- * fine), ids created more than `windowMs` behind the frontier are forgotten.
- * A lead further out of order than that, or one whose created_at does not
- * parse, means the order cannot be relied on: from then on every id is kept
- * for the rest of the run (correctness over memory). The one repeat that can
- * slip through is a lead already forgotten coming back before that switch.
+ * - by position: the ids of the page being read and of the one before it,
+ *   whatever their times (a quiet chatbot's leads can be days apart). This
+ *   catches every repeat from a shift of up to one full page; `endPage`
+ *   marks the boundaries.
+ * - by time: while leads arrive in created_at order (ascending or
+ *   descending, detected from the data; ties and leads up to `windowMs`
+ *   behind the frontier are fine), the ids created within `windowMs` of the
+ *   frontier (the newest-in-order lead seen so far). A lead further out of
+ *   order than that, or one whose created_at does not parse, means the order
+ *   cannot be relied on: from then on every id is kept for the rest of the
+ *   run (correctness over memory).
  */
 export class LeadDeduper {
   readonly #windowMs: number;
   readonly #seen = new Set<string>();
+  #thisPage = new Set<string>();
+  #lastPage = new Set<string>();
   // FIFO of (created_at, id) for pruning; arrival order is created_at order
   // give or take the window, so the oldest sit at the head.
   #times: number[] = [];
@@ -47,15 +53,26 @@ export class LeadDeduper {
   /** True the first time a lead's id is seen, false for every repeat. */
   isNew(lead: Lead): boolean {
     const id = String(lead.id);
-    if (this.#seen.has(id)) return false;
+    const repeat = this.#seen.has(id) || this.#thisPage.has(id) || this.#lastPage.has(id);
+    this.#thisPage.add(id);
+    if (repeat) return false;
     this.#seen.add(id);
     if (!this.#exact) this.#track(parseLeadTime(lead.created_at), id);
     return true;
   }
 
+  /** The page read so far is done: from now on only it and the next are remembered by position. */
+  endPage(): void {
+    this.#lastPage = this.#thisPage;
+    this.#thisPage = new Set();
+  }
+
   /** How many ids are held. */
   get size(): number {
-    return this.#seen.size;
+    let size = this.#seen.size;
+    for (const id of this.#thisPage) if (!this.#seen.has(id)) size++;
+    for (const id of this.#lastPage) if (!this.#seen.has(id) && !this.#thisPage.has(id)) size++;
+    return size;
   }
 
   #track(time: number | undefined, id: string): void {

@@ -26,6 +26,8 @@ export type Fault =
   /** The previous page's rows come again, before this page's own (page 1 repeats its own rows). */
   | { page: number; attempt?: number; kind: 'duplicate-rows' }
   | { page: number; attempt?: number; kind: 'redirect'; location: string }
+  /** `count` leads are captured just before this page is listed (the newest, or all at `createdAt`). */
+  | { page: number; attempt?: number; kind: 'capture'; count: number; createdAt?: string }
   /** The page's rows are replaced by these exact values (hostile input); the token is kept. */
   | { page: number; attempt?: number; kind: 'rows'; rows: unknown[] }
   /** A small gzip body that inflates to `decodedBytes` of spaces, whatever the request asked for. */

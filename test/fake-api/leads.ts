@@ -33,6 +33,8 @@ export interface GeneratedLead {
 export interface LeadGenOptions {
   /** created_at of lead 0, `YYYY-MM-DD HH:MM:SS` (UTC); default '2025-01-15 10:30:00'. */
   startTime?: string;
+  /** Time between two consecutive leads, in ms; default a minute (a quiet chatbot: days). */
+  spacingMs?: number;
   /** lead_data fields per lead: name, email, phone, message, then field_5...; default 4. */
   fields?: number;
   /** Leads with index >= fromLead also carry these fields (a form that grew later). */
@@ -113,10 +115,11 @@ export type LeadGenerator = (index: number, overrides?: LeadOverrides) => Genera
 
 export function createLeadGenerator(options: LeadGenOptions = {}): LeadGenerator {
   const startMs = parseLeadTime(options.startTime ?? DEFAULT_START_TIME);
+  const spacingMs = options.spacingMs ?? MINUTE_MS;
   const fieldCount = options.fields ?? 4;
   const late = options.lateFields;
   return (index, overrides) => {
-    const createdAtMs = overrides?.createdAtMs ?? startMs + index * MINUTE_MS;
+    const createdAtMs = overrides?.createdAtMs ?? startMs + index * spacingMs;
     const lead_data = generatedFields(index, fieldCount);
     if (late !== undefined && index >= late.fromLead) {
       for (const name of late.names) lead_data.push({ field_name: name, field_type: 'text', field_value: `${name} of lead ${index + 1}` });
@@ -154,6 +157,7 @@ export type RowWriter = (w: ByteWriter, index: number) => void;
  */
 export function createRowWriter(options: LeadGenOptions = {}): RowWriter {
   const startMs = parseLeadTime(options.startTime ?? DEFAULT_START_TIME);
+  const spacingMs = options.spacingMs ?? MINUTE_MS;
   const fieldCount = options.fields ?? 4;
   const late = options.lateFields;
   // name and email depend only on (i % FIRST, i % LAST), i.e. on i modulo their product.
@@ -216,7 +220,7 @@ export function createRowWriter(options: LeadGenOptions = {}): RowWriter {
     w.bytes(pieces.id);
     w.uint(i + 1);
     w.bytes(pieces.createdAt);
-    time(w, startMs + i * MINUTE_MS);
+    time(w, startMs + i * spacingMs);
     w.bytes(pieces.pageUrl);
     w.uint(i % 7);
     w.bytes(pieces.ip);

@@ -21,7 +21,7 @@ import {
 import { JSON_TYPE, findFault, isContentFault, modifyContent, send, serveFault, type Fault, type PageContent } from './faults.js';
 import { ByteWriter } from './bytes.js';
 import { corrupt, encode, gzipBomb, negotiate, writePaced, type Encoding } from './encoding.js';
-import { DEFAULT_START_TIME, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type RowWriter } from './leads.js';
+import { DEFAULT_START_TIME, MINUTE_MS, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type RowWriter } from './leads.js';
 import { LeadStore, type AddOptions } from './store.js';
 import { decodePageToken, encodePageToken } from './tokens.js';
 
@@ -70,8 +70,10 @@ export interface FakeApiOptions {
   /** Serve exactly the vendor's example body as page 1, then an empty last page. */
   fixture?: 'vendor-example';
   faults?: Fault[];
-  /** created_at of lead 0; default '2025-01-15 10:30:00'; lead i is i minutes later. */
+  /** created_at of lead 0; default '2025-01-15 10:30:00'; lead i is i spacings later. */
   startTime?: string;
+  /** Between two consecutive leads; default a minute. */
+  spacingMs?: number;
   /** Tokens that contain `+`, `/` and `=` (see tokens.ts), to prove the client URL-encodes them. */
   awkwardTokens?: boolean;
   /** Listen on IPv4 or IPv6 loopback; default '127.0.0.1'. */
@@ -166,7 +168,12 @@ class FakeApiServer implements FakeApi {
     this.faults = options.faults ?? [];
     const leads = options.leads ?? 25;
     if (!Number.isSafeInteger(leads) || leads < 0) throw new RangeError(`leads must be a non-negative integer, got ${leads}`);
-    this.store = new LeadStore(leads, parseLeadTime(options.startTime ?? DEFAULT_START_TIME), createLeadGenerator(options));
+    this.store = new LeadStore(
+      leads,
+      parseLeadTime(options.startTime ?? DEFAULT_START_TIME),
+      createLeadGenerator(options),
+      options.spacingMs ?? MINUTE_MS,
+    );
     this.writeRow = createRowWriter(options);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     this.scheme = options.tls ? 'https' : 'http';
@@ -260,6 +267,8 @@ class FakeApiServer implements FakeApi {
     const attempt = (this.attempts.get(parsed.page) ?? 0) + 1;
     this.attempts.set(parsed.page, attempt);
     const fault = findFault(this.faults, parsed.page, attempt);
+    // Leads captured between two page requests shift the listing under the client.
+    if (fault?.kind === 'capture') this.store.add(fault.count, fault.createdAt === undefined ? {} : { createdAt: fault.createdAt });
     const answer = (): void => this.answerLeads(res, parsed, fault);
     if (this.config.latencyMs > 0) this.later(this.config.latencyMs, answer);
     else answer();
@@ -287,7 +296,7 @@ class FakeApiServer implements FakeApi {
 
   private answerLeads(res: ServerResponse, req: PageRequest, fault: Fault | undefined): void {
     if (res.destroyed) return;
-    if (fault === undefined) return this.sendPage(res, this.body(req.page, this.content(req)));
+    if (fault === undefined || fault.kind === 'capture') return this.sendPage(res, this.body(req.page, this.content(req)));
     if (isContentFault(fault)) {
       const previous = (): PageContent => this.content({ ...req, page: Math.max(1, req.page - 1) });
       return this.sendPage(res, this.render(modifyContent(fault, this.content(req), previous)));

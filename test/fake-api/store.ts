@@ -1,12 +1,12 @@
 /**
  * The fake's lead list. The first `baseCount` leads are never stored: lead i
- * is generated on demand, and its created_at (start + i minutes) makes the
+ * is generated on demand, and its created_at (start + i spacings) makes the
  * base list already sorted. Leads added later (addLeads) are kept, sorted by
  * created_at, and merged in by position arithmetic, so a page costs
  * O(page size + added leads), never O(total leads).
  */
 import type { RowRef } from './bodies.js';
-import { MINUTE_MS, SESSION_IDS, parseLeadTime, type GeneratedLead, type LeadGenerator } from './leads.js';
+import { SESSION_IDS, parseLeadTime, type GeneratedLead, type LeadGenerator } from './leads.js';
 
 export interface AddOptions {
   createdAt?: string;
@@ -44,9 +44,10 @@ export class LeadStore {
     private readonly baseCount: number,
     private readonly startMs: number,
     private readonly generate: LeadGenerator,
+    private readonly spacingMs: number,
   ) {
     this.nextIndex = baseCount;
-    this.newestMs = startMs + (baseCount - 1) * MINUTE_MS;
+    this.newestMs = startMs + (baseCount - 1) * spacingMs;
   }
 
   get size(): number {
@@ -59,8 +60,8 @@ export class LeadStore {
     const out: GeneratedLead[] = [];
     for (let n = 0; n < count; n++) {
       const index = this.nextIndex++;
-      // A new lead is at least a minute newer than anything so far, like a clock that moves on.
-      const createdAtMs = fixedMs ?? Math.max(this.startMs + index * MINUTE_MS, this.newestMs + MINUTE_MS);
+      // A new lead is at least a spacing newer than anything so far, like a clock that moves on.
+      const createdAtMs = fixedMs ?? Math.max(this.startMs + index * this.spacingMs, this.newestMs + this.spacingMs);
       this.newestMs = Math.max(this.newestMs, createdAtMs);
       const lead = this.generate(index, opts.fields === undefined ? { createdAtMs } : { createdAtMs, fields: opts.fields });
       this.insertSorted({ lead, json: JSON.stringify(lead.row) });
@@ -113,7 +114,7 @@ export class LeadStore {
 
   /** How many of the progression's base leads have created_at <= ms. */
   private baseRankAtOrBefore(base: BaseProgression, ms: number): number {
-    const last = Math.min(Math.floor((ms - this.startMs) / MINUTE_MS), this.baseCount - 1);
+    const last = Math.min(Math.floor((ms - this.startMs) / this.spacingMs), this.baseCount - 1);
     return last < base.first ? 0 : Math.floor((last - base.first) / base.step) + 1;
   }
 }

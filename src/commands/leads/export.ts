@@ -102,6 +102,7 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
       paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
     const sink = openSink(options, destination, incremental);
+    const shifts = listingShifts(io);
     try {
       const result = await exportLeads({
         pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
@@ -111,6 +112,7 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
         limit: options.limit,
         signal: io.signal,
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
+        onRepeats: options.verbose ? (page, repeats) => shifts.repeated(page.number, repeats) : undefined,
         onPage: (written, done) => {
           incremental?.record(written, io.now());
           if (progress.active) progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
@@ -125,6 +127,7 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
         warnOfNewColumns(incremental.columns, sink.columns, progress);
         await incremental.commit(sink.columns, io.now());
       }
+      shifts.summarise();
       const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
       progress.stop(
         `Exported ${plural(result.leads, 'lead')} to ${destination.label} in ${seconds(io.now() - started)} ` +
@@ -141,6 +144,30 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     await incremental?.release();
     await client.close();
   }
+}
+
+/**
+ * --verbose: what can be seen of a listing that moved while it was paged.
+ * Rows repeated at a page boundary show that leads were captured meanwhile;
+ * a lead deleted meanwhile shifts rows the other way, and the row that
+ * crosses the boundary is missed without a trace (by any offset-paged
+ * client), so the user is told where to look for it.
+ */
+function listingShifts(io: IO): { repeated(page: number, repeats: number): void; summarise(): void } {
+  let shifted = false;
+  return {
+    repeated: (page, repeats) => {
+      shifted = true;
+      io.stderr.write(`robofy: page ${page} began with ${plural(repeats, 'lead')} already read (the listing shifted: leads were captured while it was paged); each written once\n`);
+    },
+    summarise: () => {
+      if (!shifted) return;
+      io.stderr.write(
+        'robofy: the listing changed while it was read; had a lead also been deleted meanwhile, one lead at a page boundary could have been missed, ' +
+          'and the next run (with --state: within --overlap) exports it\n',
+      );
+    },
+  };
 }
 
 /** The stored settings export uses: --output's extension beats a stored format, and --overlap goes with --state only. */
