@@ -4,39 +4,78 @@
  * `data.report.next_page_token` and throws the page away. No output, no
  * validation beyond that, no prefetch.
  *
- *   node dist/bench/floor.js <api-url> <token> [max-pages]
+ *   node dist/bench/floor.js <undici|node-http> <api-url> <token> [max-pages]
  *
+ * Two transports: undici's `request()` (what robofy uses) and Node's own
+ * `node:http` with a keep-alive Agent of one socket, the body gathered with
+ * `Buffer.concat` and decoded with `toString()`, as a plain Node script would.
  * Reads project 12, chatbot abc; stops after max-pages pages if given (the
  * benchmark warms the fake API up that way). Prints `{"pages":N,"leads":M}`
  * to stdout when done.
  */
-import { Agent, request } from 'undici';
+import { Agent as HttpAgent, get } from 'node:http';
 
 interface Page {
   data?: { report?: { rows?: unknown[]; next_page_token?: string | null } };
 }
 
+/** GETs `url` and returns its status and body text. */
+type Fetch = (url: string, headers: Record<string, string>) => Promise<{ status: number; text: string }>;
+interface Transport {
+  fetch: Fetch;
+  close(): Promise<void>;
+}
+
+// Loaded only for its own floor, so the node:http floor does not pay for loading it.
+async function undiciTransport(): Promise<Transport> {
+  const { Agent, request } = await import('undici');
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 10_000 });
+  return {
+    fetch: async (url, headers) => {
+      const { statusCode, body } = await request(url, { method: 'GET', headers, dispatcher: agent });
+      return { status: statusCode, text: await body.text() };
+    },
+    close: () => agent.close(),
+  };
+}
+
+async function nodeHttpTransport(): Promise<Transport> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  return {
+    fetch: (url, headers) =>
+      new Promise((resolve, reject) => {
+        get(url, { agent, headers }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          response.on('error', reject);
+        }).on('error', reject);
+      }),
+    close: async () => agent.destroy(),
+  };
+}
+
+const TRANSPORTS: Record<string, () => Promise<Transport>> = { undici: undiciTransport, 'node-http': nodeHttpTransport };
+
 async function main(): Promise<void> {
-  const [apiUrl, token, maxPagesArg] = process.argv.slice(2);
+  const [transportName = '', apiUrl, token, maxPagesArg] = process.argv.slice(2);
   const maxPages = maxPagesArg === undefined ? Infinity : Number(maxPagesArg);
-  if (apiUrl === undefined || token === undefined || !(maxPages >= 1)) {
-    process.stderr.write('usage: floor.js <api-url> <token> [max-pages]\n');
+  const makeTransport = TRANSPORTS[transportName];
+  if (makeTransport === undefined || apiUrl === undefined || token === undefined || !(maxPages >= 1)) {
+    process.stderr.write('usage: floor.js <undici|node-http> <api-url> <token> [max-pages]\n');
     process.exitCode = 2;
     return;
   }
-  const project = '12';
-  const chatbot = 'abc';
-  const agent = new Agent({ connections: 1, keepAliveTimeout: 10_000 });
-  const base = `${apiUrl}/v1/ai-agent/leads/${encodeURIComponent(project)}/${encodeURIComponent(chatbot)}`;
+  const transport = await makeTransport();
+  const base = `${apiUrl}/v1/ai-agent/leads/12/abc`;
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
   let next: string | null = null;
   let pages = 0;
   let leads = 0;
   do {
     const url: string = next === null ? base : `${base}?nextPageToken=${encodeURIComponent(next)}`;
-    const { statusCode, body } = await request(url, { method: 'GET', headers, dispatcher: agent });
-    const text = await body.text();
-    if (statusCode !== 200) throw new Error(`HTTP ${statusCode} on page ${pages + 1}: ${text.slice(0, 200)}`);
+    const { status, text } = await transport.fetch(url, headers);
+    if (status !== 200) throw new Error(`HTTP ${status} on page ${pages + 1}: ${text.slice(0, 200)}`);
     const page = JSON.parse(text) as Page;
     const report = page.data?.report;
     pages++;
@@ -44,7 +83,7 @@ async function main(): Promise<void> {
     const token: string | null | undefined = report?.next_page_token;
     next = typeof token === 'string' && token !== '' ? token : null;
   } while (next !== null && pages < maxPages);
-  await agent.close();
+  await transport.close();
   process.stdout.write(`${JSON.stringify({ pages, leads })}\n`);
 }
 

@@ -7,18 +7,21 @@
  * What it measures (each figure is the median of several runs, every process
  * a child of this one; the fake API runs in its own child process too, so its
  * CPU and event loop are never the measured process's):
- *   - wall time and peak RSS of the real CLI
+ *   - wall time, CPU time and peak RSS of the real CLI
  *     (`node bin/robofy.js leads export --project 12 --chatbot abc --format F -o FILE --quiet`)
  *     to CSV, JSONL and JSON, for 100,000 and 1,000,000 leads: page size 100,
  *     ten form fields a lead, listed oldest first, and the last 10% of the
  *     listing carries two more fields (`company`, `source`), so CSV only learns
  *     its full header near the end;
- *   - the same for 100,000 leads with 20 ms of server latency per page
- *     (1,000,000 would be 10,000 pages x 20 ms = 200 s a run);
- *   - the floor: bench/floor.ts, a minimal client that fetches and JSON.parses
- *     the same pages over one keep-alive connection and discards them. Every
- *     export is reported as a ratio to the floor measured on the same data set
- *     and latency;
+ *   - the same for 100,000 leads with 20 ms of server latency per page, CSV and
+ *     JSONL (1,000,000 would be 10,000 pages x 20 ms = 200 s a run);
+ *   - two floors (bench/floor.ts), minimal clients that fetch and JSON.parse
+ *     the same pages over one keep-alive connection and discard them: one on
+ *     node:http (`Buffer.concat`, `toString`, `JSON.parse`), the reference for
+ *     every ratio and for robofy's own CPU per lead, (robofy CPU - floor CPU)
+ *     / leads; one on undici, what robofy itself is built on;
+ *   - a Python peer (bench/peer.py): the script a user would write instead,
+ *     `requests` (or http.client) and csv.DictWriter, every row held in memory;
  *   - a bash loop of curl + jq (bench/curl-jq.sh) on a smaller set, against
  *     robofy CSV on that same set;
  *   - start-up: `robofy --version` and `robofy leads export --help` against
@@ -29,10 +32,14 @@
  * /proc/<pid>/stat. CPU time is reported beside wall time because it is far
  * less sensitive to other load on the machine.
  *
- * Budget: the full run took 9.7 min (build included) on the 2-core machine
- * while other jobs kept its load average between 5 and 18; an idle machine
- * should need less. Most of it is the latency rows (4 clients x 2 runs x
- * >= 20 s) and the 1,000,000-lead rows (4 x ~40 s).
+ * Budget: the whole run must stay under about ten minutes on 2 cores, with
+ * every scenario in it. Runs are spent where figures move: 3 at 100,000 leads
+ * (a few seconds each); 1 at 1,000,000 leads (~15-25 s each, steady to a few
+ * per cent); 2 with latency (>= 20 s each, the sleep dominates), and there
+ * only the node:http floor, CSV and JSONL (JSON writes what JSONL writes, with
+ * other framing); 1 of the Python peer (~10-15 s, it only has to be beaten
+ * twice over); the undici floor only at 100,000 leads without latency.
+ * A scenario of its own adds a DataSet and its clients to `scenarios()`.
  *
  * Output: a markdown report on stdout (machine, tables, targets with
  * PASS/MISS), also written to bench/RESULTS.md; progress goes to stderr.
@@ -47,6 +54,7 @@
  *   BENCH_LATENCY_RUNS=2  runs per measurement of the 20 ms latency rows (>= 20 s each, and
  *                         steady: the sleep dominates; 3 would add ~90 s)
  *   BENCH_CURL_RUNS=1     runs of the curl+jq loop (~10-25 s each)
+ *   BENCH_PEER_RUNS=1     runs of the Python peer (~10-15 s each)
  *   BENCH_STARTUP_RUNS=10 runs per start-up command
  *   BENCH_QUICK=1         tiny data sets (2,000 / 10,000 / 1,000 leads), 1 run of each,
  *                         3 start-up runs: checks every row works, numbers mean little
@@ -72,12 +80,14 @@ let APP = ROOT;
 let DIST_BENCH = join(ROOT, 'dist', 'bench');
 let CLI = join(ROOT, 'bin', 'robofy.js');
 let CURL_JQ = join(ROOT, 'bench', 'curl-jq.sh');
+let PEER = join(ROOT, 'bench', 'peer.py');
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = envInt('BENCH_RUNS', QUICK ? 1 : 3);
 const RUNS_1M = envInt('BENCH_RUNS_1M', 1);
 const LATENCY_RUNS = envInt('BENCH_LATENCY_RUNS', QUICK ? 1 : 2);
 const CURL_RUNS = envInt('BENCH_CURL_RUNS', 1);
+const PEER_RUNS = envInt('BENCH_PEER_RUNS', 1);
 const STARTUP_RUNS = envInt('BENCH_STARTUP_RUNS', QUICK ? 3 : 10);
 const SKIP_LARGE = process.env.BENCH_SKIP_1M === '1';
 const SMALL = QUICK ? 2_000 : 100_000;
@@ -91,6 +101,8 @@ const LATENCY_MS = 20;
 const WARMUP_PAGES = QUICK ? 20 : 300;
 const FORMATS = ['csv', 'jsonl', 'json'] as const;
 type Format = (typeof FORMATS)[number];
+/** With latency the sleep dominates; JSON writes what JSONL writes, so it is left out there. */
+const LATENCY_FORMATS = ['csv', 'jsonl'] as const;
 /** A measured child that runs longer than this is killed and the bench fails. */
 const CHILD_TIMEOUT_MS = 15 * 60_000;
 
@@ -266,6 +278,8 @@ function procCpuMs(pid: number | undefined): number | undefined {
 interface DataSet {
   leads: number;
   latencyMs: number;
+  /** Further fake API options for this set (FakeApiOptions in test/fake-api/server.ts). */
+  server?: Record<string, unknown>;
 }
 
 async function startServer(set: DataSet): Promise<BenchServer> {
@@ -276,6 +290,7 @@ async function startServer(set: DataSet): Promise<BenchServer> {
     order: 'asc',
     lateFields: { fromLead: Math.floor(set.leads * 0.9), names: LATE_FIELDS },
     latencyMs: set.latencyMs,
+    ...set.server,
   };
   const child = spawn(NODE, [join(DIST_BENCH, 'server.js'), JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -307,7 +322,11 @@ async function startServer(set: DataSet): Promise<BenchServer> {
 // ---------------------------------------------------------------- measurements
 
 interface Row {
+  /** The client's key in its set (`floor`, `csv`, `peer`, ...). */
+  key: string;
   label: string;
+  /** Which data set (leads, latency and server options): rows of one set share a floor. */
+  set: string;
   leads: number;
   latencyMs: number;
   format: Format | '—';
@@ -318,7 +337,7 @@ interface Row {
   serverCpuMs: number | undefined;
 }
 
-function summarise(label: string, set: DataSet, format: Format | '—', runs: RunResult[]): Row {
+function summarise(key: string, label: string, set: DataSet, format: Format | '—', runs: RunResult[]): Row {
   const known = (values: Array<number | undefined>): number | undefined => {
     const v = values.filter((x): x is number => x !== undefined);
     return v.length > 0 ? median(v) : undefined;
@@ -327,7 +346,9 @@ function summarise(label: string, set: DataSet, format: Format | '—', runs: Ru
   return {
     cpuMs: known(runs.map((r) => r.cpuMs)),
     serverCpuMs: known(runs.map((r) => r.serverCpuMs)),
+    key,
     label,
+    set: setId(set),
     leads: set.leads,
     latencyMs: set.latencyMs,
     format,
@@ -335,6 +356,10 @@ function summarise(label: string, set: DataSet, format: Format | '—', runs: Ru
     ms: median(runs.map((r) => r.ms)),
     rssKB: rss.length > 0 ? median(rss) : undefined,
   };
+}
+
+function setId(set: DataSet): string {
+  return `${set.leads}/${set.latencyMs}/${JSON.stringify(set.server ?? {})}`;
 }
 
 function cliEnv(server: BenchServer): NodeJS.ProcessEnv {
@@ -390,8 +415,68 @@ function describeRun(r: RunResult): string {
   return `${fmtMs(r.ms)}${cpu}${server}, rss ${fmtMB(r.rssKB)}`;
 }
 
-/** Floor and the three formats on one data set, interleaved run by run so drift hits all alike. */
-async function measureSet(set: DataSet, runs: number): Promise<Row[]> {
+/** One command measured on a data set: a floor, a robofy export, a peer. */
+interface Client {
+  /** Unique within its set: `floor`, `floor-undici`, `csv`, `peer`, ... */
+  key: string;
+  label: string;
+  format: Format | '—';
+  /** At most this many runs (default: every run of the set). */
+  maxRuns?: number;
+  command(server: BenchServer, out: string): Measured;
+  /** Proof that a run did its work, after the first run; throws if not. */
+  check(out: string, run: RunResult, leads: number): Promise<void>;
+}
+
+/** The node:http floor: the reference for every ratio and for robofy's own CPU per lead. */
+const FLOOR = 'floor';
+
+function floorClient(key: string, label: string, transport: 'node-http' | 'undici'): Client {
+  return {
+    key,
+    label,
+    format: '—',
+    command: (server) => ({ cmd: NODE, args: [join(DIST_BENCH, 'floor.js'), transport, server.url, server.token], isNode: true }),
+    check: async (_out, run, leads) => {
+      const got = JSON.parse(run.stdout) as { leads: number };
+      if (got.leads !== leads) throw new Error(`${label} read ${got.leads} leads, expected ${leads}`);
+    },
+  };
+}
+
+function robofyClient(format: Format): Client {
+  return {
+    key: format,
+    label: 'robofy',
+    format,
+    command: (server, out) => exportCommand(server, format, out),
+    check: (out, _run, leads) => checkExport(out, format, leads),
+  };
+}
+
+function peerClient(): Client {
+  return {
+    key: 'peer',
+    label: 'Python peer',
+    format: 'csv',
+    maxRuns: PEER_RUNS,
+    command: (server, out) => ({ cmd: 'python3', args: [PEER, '12', 'abc', out], env: cliEnv(server), isNode: false }),
+    check: async (out, _run, leads) => {
+      const lines = await countNewlines(out);
+      if (lines < leads + 1) throw new Error(`the Python peer wrote ${lines} lines for ${leads} leads`);
+    },
+  };
+}
+
+/** Why the Python peer cannot run here, or undefined when it can. */
+function peerUnavailable(): string | undefined {
+  if (!hasCommand('python3')) return 'python3 is not installed';
+  const probe = spawnSync('python3', ['-c', 'import csv, http.client, json'], { stdio: 'ignore' });
+  return probe.status === 0 ? undefined : 'python3 cannot import csv, http.client and json';
+}
+
+/** Every client of one data set, interleaved run by run so drift hits all alike. */
+async function measureSet(set: DataSet, runs: number, clients: readonly Client[]): Promise<Row[]> {
   const server = await startServer(set);
   const runOnceServed = async (m: Measured): Promise<RunResult> => {
     const before = server.cpuMs();
@@ -399,31 +484,23 @@ async function measureSet(set: DataSet, runs: number): Promise<Row[]> {
     const after = server.cpuMs();
     return { ...r, serverCpuMs: before === undefined || after === undefined ? undefined : after - before };
   };
-  const title = `${fmtInt(set.leads)} leads, ${set.latencyMs} ms latency`;
+  const title = `${fmtInt(set.leads)} leads, ${set.latencyMs} ms latency${set.server ? ` ${JSON.stringify(set.server)}` : ''}`;
   try {
     // Warm the fake API's JIT up first, or whichever client runs first pays for it.
-    await runOnce({ cmd: NODE, args: [join(DIST_BENCH, 'floor.js'), server.url, server.token, String(WARMUP_PAGES)], isNode: true }, false);
-    const results = new Map<string, RunResult[]>();
-    const push = (key: string, r: RunResult): void => void results.set(key, [...(results.get(key) ?? []), r]);
+    await runOnce({ cmd: NODE, args: [join(DIST_BENCH, 'floor.js'), 'node-http', server.url, server.token, String(WARMUP_PAGES)], isNode: true }, false);
+    const results = new Map<string, RunResult[]>(clients.map((c) => [c.key, []]));
     for (let run = 1; run <= runs; run++) {
-      const floor = await runOnceServed({ cmd: NODE, args: [join(DIST_BENCH, 'floor.js'), server.url, server.token], isNode: true });
-      const got = JSON.parse(floor.stdout) as { leads: number };
-      if (got.leads !== set.leads) throw new Error(`floor read ${got.leads} leads, expected ${set.leads}`);
-      push('floor', floor);
-      log(`  [${title}] run ${run}/${runs} floor ${describeRun(floor)}`);
-      for (const format of FORMATS) {
-        const out = join(scratch, `leads-${set.leads}-${set.latencyMs}.${format}`);
-        const r = await runOnceServed(exportCommand(server, format, out));
-        if (run === 1) await checkExport(out, format, set.leads);
+      for (const client of clients) {
+        if (run > (client.maxRuns ?? runs)) continue;
+        const out = join(scratch, `out-${set.leads}-${set.latencyMs}-${client.key}`);
+        const r = await runOnceServed(client.command(server, out));
+        if (run === 1) await client.check(out, r, set.leads);
         await rm(out, { force: true });
-        push(format, r);
-        log(`  [${title}] run ${run}/${runs} ${format} ${describeRun(r)}`);
+        results.get(client.key)?.push(r);
+        log(`  [${title}] run ${run}/${runs} ${client.key} ${describeRun(r)}`);
       }
     }
-    return [
-      summarise('floor', set, '—', results.get('floor') ?? []),
-      ...FORMATS.map((f) => summarise('robofy', set, f, results.get(f) ?? [])),
-    ];
+    return clients.map((c) => summarise(c.key, c.label, set, c.format, results.get(c.key) ?? []));
   } finally {
     await server.stop();
   }
@@ -466,8 +543,8 @@ async function measureCurl(curlRuns: number, robofyRuns: number): Promise<CurlCo
     }
     return {
       leads: set.leads,
-      curl: summarise('curl + jq', set, 'csv', curlRunResults),
-      robofy: summarise('robofy', set, 'csv', robofyRunResults),
+      curl: summarise('curl', 'curl + jq', set, 'csv', curlRunResults),
+      robofy: summarise('csv', 'robofy', set, 'csv', robofyRunResults),
     };
   } finally {
     await server.stop();
@@ -497,6 +574,27 @@ async function measureStartup(runs: number): Promise<StartupRow[]> {
   return commands.map((c, i) => ({ label: c.label, ms: median(times[i] ?? []), runs: times[i] ?? [] }));
 }
 
+interface Scenario {
+  set: DataSet;
+  runs: number;
+  clients: Client[];
+}
+
+/** What is measured, set by set; each set gets its own fake API process. */
+function scenarios(withPeer: boolean): Scenario[] {
+  const floor = floorClient(FLOOR, 'floor (node:http)', 'node-http');
+  const exports = FORMATS.map(robofyClient);
+  return [
+    {
+      set: { leads: SMALL, latencyMs: 0 },
+      runs: RUNS,
+      clients: [floor, floorClient('floor-undici', 'floor (undici)', 'undici'), ...exports, ...(withPeer ? [peerClient()] : [])],
+    },
+    ...(SKIP_LARGE ? [] : [{ set: { leads: LARGE, latencyMs: 0 }, runs: RUNS_1M, clients: [floor, ...exports] }]),
+    { set: { leads: SMALL, latencyMs: LATENCY_MS }, runs: LATENCY_RUNS, clients: [floor, ...LATENCY_FORMATS.map(robofyClient)] },
+  ];
+}
+
 // ---------------------------------------------------------------- report
 
 function machine(): string[] {
@@ -523,30 +621,42 @@ interface Target {
 
 const verdict = (ok: boolean): 'PASS' | 'MISS' => (ok ? 'PASS' : 'MISS');
 
+/** The node:http floor measured on the same set as `row`. */
+function floorOf(rows: readonly Row[], row: Row): Row | undefined {
+  return rows.find((r) => r.set === row.set && r.key === FLOOR);
+}
+
+/** CPU (µs) a lead costs above the node:http floor: (client CPU - floor CPU) / leads. */
+function cpuAboveFloorUs(rows: readonly Row[], row: Row): number | undefined {
+  const floor = floorOf(rows, row);
+  if (floor?.cpuMs === undefined || row.cpuMs === undefined) return undefined;
+  return ((row.cpuMs - floor.cpuMs) * 1000) / row.leads;
+}
+
 function exportTable(rows: Row[]): string[] {
-  const floors = new Map<string, Row>();
-  for (const r of rows) if (r.label === 'floor') floors.set(`${r.leads}/${r.latencyMs}`, r);
   const out = [
-    '| Client | Leads | Latency/page | Format | Wall (median) | Wall × floor | µs/lead | CPU user+sys | CPU × floor | Fake API CPU | Peak RSS | Runs (wall) |',
+    '| Client | Leads | Latency/page | Format | Wall (median) | Wall × floor | CPU user+sys | CPU × floor | CPU above floor, µs/lead | Fake API CPU | Peak RSS | Runs (wall; CPU) |',
     '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   const opt = (v: number | undefined, f: (x: number) => string): string => (v === undefined ? 'n/a' : f(v));
   for (const r of rows) {
-    const floor = floors.get(`${r.leads}/${r.latencyMs}`);
+    const floor = floorOf(rows, r);
+    const isFloor = r.key === FLOOR;
     const ratio = floor ? r.ms / floor.ms : NaN;
     const cpuRatio = floor?.cpuMs !== undefined && r.cpuMs !== undefined ? r.cpuMs / floor.cpuMs : NaN;
+    const runs = r.runs.map((x) => `${fmtMs(x.ms)}; ${opt(x.cpuMs, fmtMs)}`).join(', ');
     out.push(
-      `| ${r.label} | ${fmtInt(r.leads)} | ${r.latencyMs} ms | ${r.format} | ${fmtMs(r.ms)} | ${r.label === 'floor' ? '1.00×' : fmtRatio(ratio)} | ` +
-        `${((r.ms * 1000) / r.leads).toFixed(1)} | ${opt(r.cpuMs, fmtMs)} | ${r.label === 'floor' ? '1.00×' : fmtRatio(cpuRatio)} | ` +
-        `${opt(r.serverCpuMs, fmtMs)} | ${fmtMB(r.rssKB)} | ${r.runs.map((x) => fmtMs(x.ms)).join(', ')} |`,
+      `| ${r.label} | ${fmtInt(r.leads)} | ${r.latencyMs} ms | ${r.format} | ${fmtMs(r.ms)} | ${isFloor ? '1.00×' : fmtRatio(ratio)} | ` +
+        `${opt(r.cpuMs, fmtMs)} | ${isFloor ? '1.00×' : fmtRatio(cpuRatio)} | ${isFloor ? '—' : opt(cpuAboveFloorUs(rows, r), (us) => us.toFixed(1))} | ` +
+        `${opt(r.serverCpuMs, fmtMs)} | ${fmtMB(r.rssKB)} | ${runs} |`,
     );
   }
   return out;
 }
 
-function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[]): Target[] {
-  const find = (label: string, leads: number, latencyMs: number, format: Row['format']): Row | undefined =>
-    rows.find((r) => r.label === label && r.leads === leads && r.latencyMs === latencyMs && r.format === format);
+function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[], peerSkipped: string | undefined): Target[] {
+  const find = (key: string, leads: number, latencyMs: number): Row | undefined =>
+    rows.find((r) => r.key === key && r.leads === leads && r.latencyMs === latencyMs && r.set === setId({ leads, latencyMs }));
   const targets: Target[] = [];
 
   // Memory.
@@ -554,8 +664,8 @@ function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[]): Tar
     targets.push({ name: `Peak RSS < 100 MB at ${fmtInt(LARGE)} leads, ≤ 10 MB above ${fmtInt(SMALL)}`, verdict: 'SKIP', detail: 'BENCH_SKIP_1M=1' });
   } else {
     for (const f of FORMATS) {
-      const big = find('robofy', LARGE, 0, f)?.rssKB;
-      const small = find('robofy', SMALL, 0, f)?.rssKB;
+      const big = find(f, LARGE, 0)?.rssKB;
+      const small = find(f, SMALL, 0)?.rssKB;
       if (big === undefined || small === undefined) {
         targets.push({ name: `Peak RSS ${f}`, verdict: 'SKIP', detail: 'no RSS figure' });
         continue;
@@ -569,25 +679,42 @@ function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[]): Tar
     }
   }
 
-  // Time against the floor, no latency: every size measured.
+  // CPU and time against the node:http floor, no latency: every size measured.
   const sizes = SKIP_LARGE ? [SMALL] : [SMALL, LARGE];
   for (const leads of sizes) {
-    const floor = find('floor', leads, 0, '—');
+    for (const f of FORMATS) {
+      const r = find(f, leads, 0);
+      const us = r === undefined ? undefined : cpuAboveFloorUs(rows, r);
+      if (us === undefined) continue;
+      targets.push({ name: `No latency, robofy's own CPU ≤ 4 µs/lead, ${f} (${fmtInt(leads)} leads)`, verdict: verdict(us <= 4), detail: `${us.toFixed(1)} µs` });
+    }
+    const floor = find(FLOOR, leads, 0);
     for (const [f, limit] of [['jsonl', 1.15], ['csv', 1.3]] as const) {
-      const r = find('robofy', leads, 0, f);
+      const r = find(f, leads, 0);
       if (!floor || !r) continue;
       const ratio = r.ms / floor.ms;
-      targets.push({ name: `No latency, ${f} ≤ ${limit}× floor (${fmtInt(leads)} leads)`, verdict: verdict(ratio <= limit), detail: fmtRatio(ratio) });
+      targets.push({ name: `No latency, ${f} wall ≤ ${limit}× floor (${fmtInt(leads)} leads)`, verdict: verdict(ratio <= limit), detail: fmtRatio(ratio) });
     }
   }
 
+  // The Python peer.
+  const peer = find('peer', SMALL, 0);
+  const csv = find('csv', SMALL, 0);
+  if (peer === undefined || csv === undefined) {
+    targets.push({ name: 'No latency, ≥ 2× faster than the Python peer', verdict: 'SKIP', detail: peerSkipped ?? 'not measured' });
+  } else {
+    const speedup = peer.ms / csv.ms;
+    const cpu = peer.cpuMs !== undefined && csv.cpuMs !== undefined ? `, CPU ${(peer.cpuMs / csv.cpuMs).toFixed(1)}×` : '';
+    targets.push({ name: `No latency, ≥ 2× faster than the Python peer (${fmtInt(SMALL)} leads, CSV)`, verdict: verdict(speedup >= 2), detail: `${speedup.toFixed(1)}×${cpu}` });
+  }
+
   // Latency.
-  const lfloor = find('floor', SMALL, LATENCY_MS, '—');
-  for (const f of FORMATS) {
-    const r = find('robofy', SMALL, LATENCY_MS, f);
+  const lfloor = find(FLOOR, SMALL, LATENCY_MS);
+  for (const f of LATENCY_FORMATS) {
+    const r = find(f, SMALL, LATENCY_MS);
     if (!lfloor || !r) continue;
     const ratio = r.ms / lfloor.ms;
-    targets.push({ name: `${LATENCY_MS} ms latency, ${f} ≤ 1.05× floor (${fmtInt(SMALL)} leads)`, verdict: verdict(ratio <= 1.05), detail: fmtRatio(ratio) });
+    targets.push({ name: `${LATENCY_MS} ms latency, ${f} ≤ 1.02× floor (${fmtInt(SMALL)} leads)`, verdict: verdict(ratio <= 1.02), detail: fmtRatio(ratio) });
   }
 
   // curl + jq.
@@ -630,13 +757,18 @@ function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], target
     `- Fake Robofy API (test/fake-api) in its own process on 127.0.0.1; page size ${PAGE_SIZE}, ${FIELDS} form fields a lead, listed oldest first;`,
     `  the last 10% of the listing (lateFields fromLead = 90% of the leads) carries two more fields, ${LATE_FIELDS.map((n) => `\`${n}\``).join(' and ')} (the second clashes with the base column \`source\`).`,
     `- Export: \`node bin/robofy.js leads export --project 12 --chatbot abc --format F -o FILE --quiet\`, a fresh process each run.`,
-    '- Floor: `dist/bench/floor.js`, one keep-alive connection, fetch + `JSON.parse` of every page, nothing else (no prefetch, no output).',
-    `- Runs (median of): ${RUNS} at ${fmtInt(SMALL)} leads${SKIP_LARGE ? '' : `, ${RUNS_1M} at ${fmtInt(LARGE)} leads`}, ${LATENCY_RUNS} with latency, ` +
-      `${CURL_RUNS} of curl+jq and ${RUNS} of robofy on its set, ${STARTUP_RUNS} for start-up. Clients are interleaved run by run.`,
-    '- The floor fetches page N+1 only after parsing page N; robofy prefetches page N+1 while it writes page N, so the fake API\'s',
-    '  rendering (see its CPU column) overlaps robofy\'s work but not the floor\'s, and robofy can come out below 1.00×.',
-    '- Wall time is what the targets use; CPU time (user+sys of the measured process) is shown because it is far less',
-    '  sensitive to other load on the machine.',
+    '- Floors: `dist/bench/floor.js`, one keep-alive connection, fetch + `JSON.parse` of every page, nothing else (no prefetch,',
+    '  no output). `floor (node:http)` (`Buffer.concat`, `toString`, `JSON.parse`) is the reference of every ratio; `floor (undici)`',
+    '  is the same loop on undici\'s `request()` and `body.text()`, measured at 100,000 leads without latency only.',
+    '- CPU above floor, µs/lead: (CPU of the client − CPU of the node:http floor on the same set) / leads, start-up included:',
+    '  what robofy itself costs beyond fetching and parsing the pages.',
+    '- Python peer: `bench/peer.py`, `requests` (or http.client) and `csv.DictWriter`, every row held in memory until the end.',
+    `- Runs (median of): ${RUNS} at ${fmtInt(SMALL)} leads (${PEER_RUNS} of the Python peer)${SKIP_LARGE ? '' : `, ${RUNS_1M} at ${fmtInt(LARGE)} leads`}, ` +
+      `${LATENCY_RUNS} with latency (CSV and JSONL), ${CURL_RUNS} of curl+jq and ${RUNS} of robofy on its set, ${STARTUP_RUNS} for start-up. ` +
+      'Clients are interleaved run by run.',
+    '- The floors fetch page N+1 only after parsing page N; robofy asks for page N+1 as soon as page N\'s token is read, so the fake',
+    '  API\'s rendering (see its CPU column) overlaps robofy\'s work but not the floor\'s, and robofy can come out below 1.00×.',
+    '- CPU time (user+sys of the measured process) is the figure to trust: wall time moves with other load on the machine.',
     `- Latency rows use ${fmtInt(SMALL)} leads only: ${fmtInt(LARGE)} leads would be ${fmtInt(LARGE / PAGE_SIZE)} pages × ${LATENCY_MS} ms = ${((LARGE / PAGE_SIZE) * LATENCY_MS) / 1000} s a run at least.`,
     '',
     '## Export',
@@ -655,7 +787,7 @@ function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], target
       `| curl + jq, one curl and two jq per page | ${fmtInt(curl.leads)} | csv | ${fmtMs(curl.curl.ms)} | ${((curl.curl.ms * 1000) / curl.leads).toFixed(0)} | — | ${curl.curl.runs.map((x) => fmtMs(x.ms)).join(', ')} |`,
       `| robofy (start-up included) | ${fmtInt(curl.leads)} | csv | ${fmtMs(curl.robofy.ms)} | ${((curl.robofy.ms * 1000) / curl.leads).toFixed(0)} | ${(curl.curl.ms / curl.robofy.ms).toFixed(1)}× | ${curl.robofy.runs.map((x) => fmtMs(x.ms)).join(', ')} |`,
     );
-    const big = rows.find((r) => r.label === 'robofy' && r.leads === SMALL && r.latencyMs === 0 && r.format === 'csv');
+    const big = rows.find((r) => r.key === 'csv' && r.set === setId({ leads: SMALL, latencyMs: 0 }));
     if (big) {
       lines.push(
         '',
@@ -681,7 +813,7 @@ function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], target
 async function snapshotApp(): Promise<void> {
   const app = join(scratch, 'app');
   await mkdir(join(app, 'bench'), { recursive: true });
-  for (const part of ['bin', 'dist/src', 'dist/test/fake-api', 'dist/bench', 'package.json', 'bench/curl-jq.sh']) {
+  for (const part of ['bin', 'dist/src', 'dist/test/fake-api', 'dist/bench', 'package.json', 'bench/curl-jq.sh', 'bench/peer.py']) {
     await cp(join(ROOT, part), join(app, part), { recursive: true });
   }
   await symlink(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
@@ -689,6 +821,7 @@ async function snapshotApp(): Promise<void> {
   DIST_BENCH = join(app, 'dist', 'bench');
   CLI = join(app, 'bin', 'robofy.js');
   CURL_JQ = join(app, 'bench', 'curl-jq.sh');
+  PEER = join(app, 'bench', 'peer.py');
 }
 
 async function cleanup(): Promise<void> {
@@ -741,12 +874,12 @@ async function main(): Promise<void> {
   try {
     const startup = await measureStartup(STARTUP_RUNS);
     const curl = await measureCurl(CURL_RUNS, RUNS);
+    const peerSkipped = peerUnavailable();
+    if (peerSkipped !== undefined) log(`bench: ${peerSkipped}: the Python peer row will be skipped`);
     const rows: Row[] = [];
-    rows.push(...(await measureSet({ leads: SMALL, latencyMs: 0 }, RUNS)));
-    if (!SKIP_LARGE) rows.push(...(await measureSet({ leads: LARGE, latencyMs: 0 }, RUNS_1M)));
-    rows.push(...(await measureSet({ leads: SMALL, latencyMs: LATENCY_MS }, LATENCY_RUNS)));
+    for (const scenario of scenarios(peerSkipped === undefined)) rows.push(...(await measureSet(scenario.set, scenario.runs, scenario.clients)));
 
-    const targets = evaluate(rows, curl, startup);
+    const targets = evaluate(rows, curl, startup, peerSkipped);
     const text = report(rows, curl, startup, targets, { started, elapsedMs: performance.now() - t0, loadStart, loadEnd: loadavg() });
     process.stdout.write(`${text}\n`);
     if (process.env.BENCH_NO_RESULTS !== '1') {

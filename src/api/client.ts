@@ -132,7 +132,12 @@ export class RobofyClient {
       const waitMs = this.#waitBeforeRetry(attempt, failure);
       this.#retries++;
       this.#options.onEvent?.({ type: 'retry', path: spec.path, attempt, waitMs, reason: failure.error.message });
-      await sleep(waitMs, combinedSignal(this.#options.signal, spec.signal));
+      const linked = linkSignals(this.#options.signal, spec.signal);
+      try {
+        await sleep(waitMs, linked.signal);
+      } finally {
+        linked.release();
+      }
     }
   }
 
@@ -142,7 +147,7 @@ export class RobofyClient {
 
   async #attempt(spec: GetSpec, attempt: number): Promise<AttemptResult> {
     const started = this.#options.now();
-    const signal = combinedSignal(this.#options.signal, spec.signal);
+    const { signal, release } = linkSignals(this.#options.signal, spec.signal);
     try {
       const response = await this.#request.call(this.#dispatcher, {
         origin: this.#origin,
@@ -168,6 +173,8 @@ export class RobofyClient {
       return interpret(status, response.headers, body.bytes, spec, this.#options.now());
     } catch (error) {
       return classifyThrown(error, signal, this.#route);
+    } finally {
+      release();
     }
   }
 
@@ -263,8 +270,26 @@ export function assertSafeTransport(apiUrl: string): void {
   }
 }
 
-function combinedSignal(run: AbortSignal, own: AbortSignal | undefined): AbortSignal {
-  return own ? AbortSignal.any([run, own]) : run;
+/**
+ * A signal that aborts when the run's or the request's own does, with its
+ * reason, until released. AbortSignal.any does the same but cost ~30 µs a
+ * request on Node 20 and holds each signal until a GC finds it.
+ */
+function linkSignals(run: AbortSignal, own: AbortSignal | undefined): { signal: AbortSignal; release: () => void } {
+  if (own === undefined || run.aborted) return { signal: run, release: () => undefined };
+  if (own.aborted) return { signal: own, release: () => undefined };
+  const controller = new AbortController();
+  const onRun = (): void => controller.abort(run.reason);
+  const onOwn = (): void => controller.abort(own.reason);
+  run.addEventListener('abort', onRun, { once: true });
+  own.addEventListener('abort', onOwn, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      run.removeEventListener('abort', onRun);
+      own.removeEventListener('abort', onOwn);
+    },
+  };
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {

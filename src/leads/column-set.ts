@@ -4,6 +4,10 @@ import type { FlatEntry } from './flatten.js';
 export class ColumnSet {
   readonly #indexes = new Map<string, number>();
   readonly #names: string[] = [];
+  // slotsOf's last answer: consecutive leads usually share one columns array.
+  #lastColumns: readonly string[] | undefined;
+  #lastGrow = false;
+  #lastSlots: readonly number[] = [];
 
   constructor(initial?: readonly string[]) {
     if (initial !== undefined) {
@@ -23,6 +27,21 @@ export class ColumnSet {
 
   indexOf(name: string): number | undefined {
     return this.#indexes.get(name);
+  }
+
+  /**
+   * Where each of `columns` (a lead's columns, see leadColumns) sits in the
+   * set, -1 for one it lacks; with `grow` those are added first, as toCells
+   * does. The answer for the same array is cached: the set only ever grows,
+   * so positions once known stay right.
+   */
+  slotsOf(columns: readonly string[], grow: boolean): readonly number[] {
+    if (columns === this.#lastColumns && grow === this.#lastGrow) return this.#lastSlots;
+    const slots = columns.map((name) => (grow ? this.add(name) : (this.indexOf(name) ?? -1)));
+    this.#lastColumns = columns;
+    this.#lastGrow = grow;
+    this.#lastSlots = slots;
+    return slots;
   }
 
   get names(): readonly string[] {

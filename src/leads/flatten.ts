@@ -34,32 +34,52 @@ type TakenColumns = Map<string, number>;
  * - a `lead_data` that is `null` or absent contributes no columns.
  */
 export function flattenLead(lead: Lead): FlatEntry[] {
-  const entries: FlatEntry[] = [
-    ['id', orNull(lead.id)],
-    ['created_at', orNull(lead.created_at)],
-    ['source', orNull(lead.source)],
-    ['page_url', orNull(lead.page_url)],
-    ['ip_address', orNull(lead.ip_address)],
-  ];
-  const fields = lead.lead_data as readonly unknown[] | null | undefined;
-  if (fields === null || fields === undefined || fields.length === 0) return entries;
-  const columns = fieldColumns(fields);
-  for (let i = 0; i < fields.length; i++) {
-    entries.push([columns[i], fieldValue(fields[i])]);
-  }
+  const entries: FlatEntry[] = [];
+  const columns = leadColumns(lead);
+  for (let i = 0; i < columns.length; i++) entries.push([columns[i], leadValue(lead, i)]);
   return entries;
+}
+
+/**
+ * The columns flattenLead gives this lead, in order, without building its
+ * entries: writers read the values with leadValue. Consecutive leads with
+ * the same field names get the very same array, so a writer may cache what
+ * it derives from it (column positions) by identity.
+ */
+export function leadColumns(lead: Lead): readonly string[] {
+  const fields = lead.lead_data as readonly unknown[] | null | undefined;
+  if (fields === null || fields === undefined || fields.length === 0) return BASE_COLUMNS;
+  return fieldColumns(fields);
+}
+
+/** The value of the lead's `index`-th column in leadColumns order, exactly as flattenLead has it. */
+export function leadValue(lead: Lead, index: number): unknown {
+  switch (index) {
+    case 0:
+      return orNull(lead.id);
+    case 1:
+      return orNull(lead.created_at);
+    case 2:
+      return orNull(lead.source);
+    case 3:
+      return orNull(lead.page_url);
+    case 4:
+      return orNull(lead.ip_address);
+    default:
+      return fieldValue((lead.lead_data as readonly unknown[])[index - BASE_COLUMNS.length]);
+  }
 }
 
 // Consecutive leads of one chatbot share its form, so the previous lead's
 // columns are usually right again: reuse them when the names match instead
 // of re-running the uniqueness checks on every lead.
 let previousNames: readonly unknown[] = [];
-let previousColumns: readonly string[] = [];
+let previousColumns: readonly string[] = BASE_COLUMNS;
 
 function fieldColumns(fields: readonly unknown[]): readonly string[] {
   if (sameNames(fields, previousNames)) return previousColumns;
   const names: unknown[] = [];
-  const columns: string[] = [];
+  const columns: string[] = [...BASE_COLUMNS];
   const taken: TakenColumns | undefined =
     BASE_COLUMNS.length + fields.length > LINEAR_SCAN_LIMIT ? new Map(BASE_COLUMNS.map((base) => [base, FIRST_SUFFIX])) : undefined;
   for (const field of fields) {

@@ -66,7 +66,7 @@ class InPlaceFile implements AtomicFile {
 
   constructor(readonly tempPath: string, handle: FileHandle) {
     this.#handle = handle;
-    this.stream = new FileWritable(handle, WRITE_BUFFER);
+    this.stream = new FileWritable(handle, WRITE_BUFFER, { stream: true });
     holdErrors(this.stream);
   }
 
@@ -97,7 +97,7 @@ class TempFile implements AtomicFile {
     this.#target = target;
     this.tempPath = tempPath;
     this.#file = file;
-    this.stream = new FileWritable(file, WRITE_BUFFER);
+    this.stream = new FileWritable(file, WRITE_BUFFER, { stream: false });
     holdErrors(this.stream);
   }
 

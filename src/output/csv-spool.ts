@@ -40,11 +40,13 @@ export class CsvSpool {
   /** Appends CSV `records` that all have `width` cells. */
   append(records: string, width: number): Promise<void> | undefined {
     if (!this.#opened) return this.#openThenAppend(records, width);
-    const bytes = Buffer.byteLength(records, 'utf8');
+    const before = this.#writer.total;
+    const pending = this.#writer.writeText(records);
+    const bytes = this.#writer.total - before;
     const last = this.#segments.at(-1);
     if (last !== undefined && last.width === width) last.bytes += bytes;
     else this.#segments.push({ bytes, width });
-    return this.#writer.writeString(records, bytes);
+    return pending;
   }
 
   /** Streams every record to `out`, padding narrower ones with empty cells up to `width`. */

@@ -1,7 +1,7 @@
 import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
-import { toCells, type ColumnSet } from '../leads/column-set.js';
-import { flattenLead } from '../leads/flatten.js';
+import type { ColumnSet } from '../leads/column-set.js';
+import { leadColumns, leadValue } from '../leads/flatten.js';
 import { escapeFormula } from '../leads/formula.js';
 
 // A field holding a lone CR must be quoted too: the spool's padding scan
@@ -28,18 +28,28 @@ export function csvRecord(cells: readonly unknown[], width: number, escapeFormul
  * reached after its last lead.
  */
 export function csvRecords(leads: readonly Lead[], columns: ColumnSet, grow: boolean, escapeFormulas: boolean): string {
-  let text = '';
-  if (!grow) {
-    // The width cannot change, so each row is encoded as it is made.
-    const width = columns.size;
-    for (const lead of leads) text += csvRecord(toCells(flattenLead(lead), columns, false), width, escapeFormulas);
-    return text;
-  }
-  const cells = leads.map((lead) => toCells(flattenLead(lead), columns, true));
+  // Positions are cached per columns array, so this first pass is cheap.
+  if (grow) for (const lead of leads) columns.slotsOf(leadColumns(lead), true);
   const width = columns.size;
-  for (const row of cells) text += csvRecord(row, width, escapeFormulas);
+  let text = '';
+  for (const lead of leads) text += leadRecord(lead, columns.slotsOf(leadColumns(lead), grow), width, escapeFormulas);
   return text;
 }
+
+/** csvRecord of the lead's cells, read straight from the lead (flattenLead's values, placed by `slots`). */
+function leadRecord(lead: Lead, slots: readonly number[], width: number, escapeFormulas: boolean): string {
+  const cells = rowCells;
+  cells.length = width;
+  cells.fill(undefined);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (slot >= 0) cells[slot] = leadValue(lead, i);
+  }
+  return csvRecord(cells, width, escapeFormulas);
+}
+
+// Reused from lead to lead: a row's cells are encoded before the next row is read.
+const rowCells: unknown[] = [];
 
 /** The header record; column names are user data too, so they are formula-escaped alike. */
 export function csvHeader(names: readonly string[], escapeFormulas: boolean): string {

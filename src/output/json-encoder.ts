@@ -1,7 +1,7 @@
 import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { ColumnSet, toCells } from '../leads/column-set.js';
-import { flattenLead, type FlatEntry } from '../leads/flatten.js';
+import { flattenLead, leadColumns, leadValue, type FlatEntry } from '../leads/flatten.js';
 
 /** Turns one lead into the text of one JSON object (no trailing newline). */
 export type LeadEncoder = (lead: Lead) => string;
@@ -15,7 +15,7 @@ export interface JsonEncoderOptions {
 export function createJsonEncoder(options: JsonEncoderOptions): LeadEncoder {
   if (options.raw === true) return (lead) => jsonText(lead);
   if (options.columns !== undefined) return selectedColumnsEncoder(options.columns);
-  return (lead) => objectText(flattenLead(lead));
+  return leadText;
 }
 
 function selectedColumnsEncoder(columns: readonly string[]): LeadEncoder {
@@ -39,6 +39,31 @@ function objectText(entries: readonly FlatEntry[]): string {
   return entries.every(isPlainEntry) ? viaObject(entries) : assembled(entries);
 }
 
+/** objectText(flattenLead(lead)), with the object built straight from the lead. */
+function leadText(lead: Lead): string {
+  const columns = leadColumns(lead);
+  if (!ordinaryColumns(columns)) return assembled(flattenLead(lead));
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const value = leadValue(lead, i);
+    if (typeof value === 'object' && value !== null) return assembled(flattenLead(lead));
+    object[columns[i]] = value;
+  }
+  return JSON.stringify(object);
+}
+
+// ordinaryColumns' last answer, by identity: consecutive leads share a columns array.
+let checkedColumns: readonly string[] | undefined;
+let checkedOrdinary = false;
+
+function ordinaryColumns(columns: readonly string[]): boolean {
+  if (columns !== checkedColumns) {
+    checkedOrdinary = columns.every(isOrdinaryKey);
+    checkedColumns = columns;
+  }
+  return checkedOrdinary;
+}
+
 function viaObject(entries: readonly FlatEntry[]): string {
   const object: Record<string, unknown> = {};
   for (const [key, value] of entries) object[key] = value ?? null;
@@ -59,8 +84,11 @@ function assembled(entries: readonly FlatEntry[]): string {
  * takes the assembled path, and so does any object or array value.
  */
 function isPlainEntry(entry: FlatEntry): boolean {
-  const key = entry[0];
   const value = entry[1];
+  return isOrdinaryKey(entry[0]) && (typeof value !== 'object' || value === null);
+}
+
+function isOrdinaryKey(key: string): boolean {
   const first = key.charCodeAt(0);
-  return !(first >= 0x30 && first <= 0x39) && key !== '__proto__' && (typeof value !== 'object' || value === null);
+  return !(first >= 0x30 && first <= 0x39) && key !== '__proto__';
 }

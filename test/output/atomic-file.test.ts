@@ -1,5 +1,6 @@
 import { chmod, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { RobofyError } from '../../src/errors.js';
 import { openAtomicFile, outputError } from '../../src/output/atomic-file.js';
@@ -115,7 +116,7 @@ describe('openAtomicFile', () => {
 
   it('surfaces a write error such as a full disk from its stream', async () => {
     const file = await open('/dev/full', 'w');
-    const stream = new FileWritable(file, 1024);
+    const stream = new FileWritable(file, 1024, { stream: true });
     stream.on('error', () => {});
     try {
       await expect(
@@ -124,6 +125,19 @@ describe('openAtomicFile', () => {
           await flushed(stream);
         })(),
       ).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('surfaces a write error of gathered bytes when the stream ends', async () => {
+    const file = await open('/dev/full', 'w');
+    const stream = new FileWritable(file, 1024, { stream: false });
+    stream.on('error', () => {});
+    try {
+      expect(writeChunk(stream, 'x'.repeat(10))).toBeUndefined();
+      stream.end();
+      await expect(finished(stream)).rejects.toMatchObject({ code: 'ENOSPC' });
     } finally {
       await file.close();
     }
