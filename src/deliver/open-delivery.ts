@@ -1,6 +1,7 @@
 import type { LeadsQuery } from '../api/paginate.js';
 import type { Lead } from '../api/types.js';
 import type { BackoffOptions } from '../api/retry-policy.js';
+import { createDispatcher } from '../api/dispatcher.js';
 import { loadUndici } from '../api/undici.js';
 import type { DeliveryTarget } from '../commands/delivery-options.js';
 import { webhookSecret } from '../config/webhook-secret.js';
@@ -88,14 +89,14 @@ async function openTransport(target: DeliveryTarget, context: DeliveryContext): 
   }
   const secret = await webhookSecret(io.env, context.profile);
   const key = secretKey(secret.value, secret.source);
-  const undici = loadUndici();
   return webhookTransport({
     url: target.forwardTo,
     key,
     headers: target.headers,
     userAgent: `robofy-cli/${cliVersion()}`,
-    dispatcher: new undici.Agent({ keepAliveTimeout: 10_000, connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
-    request: undici.request,
+    // The API client's rules: TLS always verified, HTTPS_PROXY/HTTP_PROXY/NO_PROXY, --timeout on connect and answers.
+    dispatcher: createDispatcher({ url: target.forwardTo, env: io.env, timeoutMs }).dispatcher,
+    request: loadUndici().request,
     timeoutMs,
     now: () => io.now(),
   });
