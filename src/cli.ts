@@ -85,6 +85,16 @@ function buildProgram(io: IO): Command {
 
   configureConfig(program.command('config').description("the profile's saved defaults for the leads commands"), io);
 
+  program
+    .command('webhook')
+    .description('the secret that --forward-to signs webhooks with')
+    .command('secret')
+    .description("print the profile's webhook signing secret (created on first use) for the receiving app to verify with")
+    .action(async (_options: unknown, command: Command) => {
+      const { runWebhookSecret } = await import('./commands/webhook-secret.js');
+      await runWebhookSecret(command.optsWithGlobals(), io);
+    });
+
   const leads = program.command('leads').description('export and follow leads');
   leads.command('export').description('export leads to CSV, JSONL or JSON');
   leads.command('tail').description('follow new leads as they are captured');
@@ -113,7 +123,8 @@ function configureExport(command: Command, io: IO): void {
     .option('--state <file>', 'incremental export: output only leads that no earlier run with this state file output')
     .option('--resume', 'with --output: keep what a failed export fetched, and continue it on the next --resume run')
     .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
-    .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp())
+    .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp());
+  addDeliveryOptions(command, '4xx, or still failing after --retries')
     .addHelpText('after', EXPORT_EXAMPLES)
     .action(async (_options: unknown, command: Command) => {
       const { runExport } = await import('./commands/leads/export.js');
@@ -137,7 +148,8 @@ function configureTail(command: Command, io: IO): void {
     .option('--state <file>', 'restartable: remember what was printed; a restart prints what it missed, and nothing twice')
     .option('--columns <list>', 'csv/jsonl: comma-separated columns to keep, in this order')
     .option('--no-header', 'csv: leave out the header row')
-    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')");
+  addDeliveryOptions(command, '4xx; other failures are retried until delivered')
     .addHelpText('after', TAIL_EXAMPLES)
     .action(async (_options: unknown, command: Command) => {
       const { runTail } = await import('./commands/leads/tail.js');
@@ -194,6 +206,21 @@ function addLeadsQueryOptions(command: Command): Command {
     .option('--verbose', 'each request, retry, status and timing on stderr; full errors');
 }
 
+/** --forward-to and --exec: each lead to a webhook or a command instead of stdout. */
+function addDeliveryOptions(command: Command, refused: string): Command {
+  return command
+    .option('--forward-to <url>', 'POST each lead, signed (see `robofy webhook secret`), to this URL, oldest first')
+    .option('-H, --header <header>', 'with --forward-to: add "Name: value" to every POST (repeatable; never shown)', collect)
+    .option('--exec <command>', 'run `sh -c <command>` per lead, its JSON on stdin; exit 0 means delivered')
+    .option('--dead-letter <file>', `append leads refused for good (${refused}) to this file, and go on`)
+    .addOption(new Option('--retry-wait <seconds>', 'the first retry of a delivery waits this long; it doubles each time').hideHelp());
+}
+
+/** -H values, in order. `--header` shares its name with csv's `--no-header`, whose default (true) comes first. */
+function collect(value: string, previous: unknown): string[] {
+  return [...(Array.isArray(previous) ? (previous as string[]) : []), value];
+}
+
 function apiUrlOption(): Option {
   return new Option('--api-url <url>', 'API base URL (env: ROBOFY_API_URL; default https://agents.robofy.ai)');
 }
@@ -208,6 +235,7 @@ Environment:
                       defaults for the leads commands' options (between the
                       option and the profile's \`robofy config\` setting)
   ROBOFY_CONFIG_DIR   folder of the config file
+  ROBOFY_WEBHOOK_SECRET  signs --forward-to webhooks (wins over the stored one)
   NO_COLOR            no colour
 
 Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 no key or key
@@ -219,11 +247,14 @@ Examples:
   $ robofy leads export -p 12 -c abc --format csv > leads.csv
   $ robofy leads export -p 12 -c abc --format jsonl | jq -r .email
   $ robofy leads export -p 12 -c abc -o leads.csv --since 7d --columns created_at,name,email
-  $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl`;
+  $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl
+  $ robofy leads export -p 12 -c abc --state ~/.robofy/abc.state --forward-to https://crm.example.com/hooks/robofy`;
 
 const TAIL_EXAMPLES = `
 Examples:
   $ robofy leads tail -p 12 -c abc
   $ robofy leads tail -p 12 -c abc --format jsonl | while read -r lead; do notify "$lead"; done
   $ robofy leads tail -p 12 -c abc --interval 30 --since 1h
-  $ robofy leads tail -p 12 -c abc --format jsonl --state ~/.robofy/abc.tail >> leads.jsonl`;
+  $ robofy leads tail -p 12 -c abc --format jsonl --state ~/.robofy/abc.tail >> leads.jsonl
+  $ robofy leads tail -p 12 -c abc --forward-to http://localhost:3000/lead -H "Authorization: Bearer $CRM_TOKEN" --state ~/.robofy/abc.tail
+  $ robofy leads tail -p 12 -c abc --exec './notify-sales.sh' --dead-letter failed-leads.jsonl`;

@@ -4,7 +4,7 @@ import { ExitCode, RobofyError } from '../errors.js';
 import { SETTINGS, SETTING_KEYS } from './keys.js';
 
 /** What one profile stores: its key and its settings, as the file holds them. */
-export type ProfileField = 'token' | (typeof SETTINGS)[keyof typeof SETTINGS]['field'];
+export type ProfileField = 'token' | 'webhookSecret' | (typeof SETTINGS)[keyof typeof SETTINGS]['field'];
 export type ProfileData = Partial<Record<ProfileField, string>>;
 export type Profiles = Readonly<Record<string, ProfileData>>;
 
@@ -128,7 +128,7 @@ function asObject(data: unknown, what: string): Record<string, unknown> {
 /** Keys are strings; settings hold what `config set` accepts. Fields this version does not know are kept as they are. */
 function checkProfile(record: Record<string, unknown>, name?: string): ProfileData {
   const where = name === undefined ? '' : `profile ${JSON.stringify(name)}: `;
-  for (const field of ['token', ...SETTING_KEYS.map((key) => SETTINGS[key].field)]) {
+  for (const field of ['token', 'webhookSecret', ...SETTING_KEYS.map((key) => SETTINGS[key].field)]) {
     const value = record[field];
     if (value !== undefined && typeof value !== 'string') throw new Error(`${where}"${field}" is not a string`);
   }

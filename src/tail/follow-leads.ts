@@ -5,6 +5,7 @@ import { ExitCode, RobofyError } from '../errors.js';
 import { DeliveryWindow, type DeliverySnapshot } from '../leads/delivery-window.js';
 import { ListingOrderTracker, type ListingOrder } from '../leads/listing-order.js';
 import { parseLeadTime } from '../leads/time.js';
+import { inCaptureOrder } from '../leads/capture-order.js';
 import type { PageSource } from './poll-pages.js';
 
 export interface FollowOptions {
@@ -278,13 +279,4 @@ function isSince(lead: Lead, since: number): boolean {
 
 function dropOlderThan(leads: Map<string, Lead>, time: number): void {
   for (const [id, lead] of leads) if (isOlderThan(lead, time)) leads.delete(id);
-}
-
-/** Oldest first; leads without a usable time keep their listing order, at the end. */
-function inCaptureOrder(leads: Lead[]): Lead[] {
-  const time = (lead: Lead): number => parseLeadTime(lead.created_at) ?? Number.POSITIVE_INFINITY;
-  return leads
-    .map((lead, index) => ({ lead, index, time: time(lead) }))
-    .sort((a, b) => a.time - b.time || a.index - b.index)
-    .map((entry) => entry.lead);
 }

@@ -15,6 +15,7 @@ import { createProgress, plural, seconds, type Progress } from '../../ui/progres
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import type { SettingKey } from '../../config/keys.js';
+import { isDelivering, parseDeliveryOptions, type DeliveryTarget } from '../delivery-options.js';
 import {
   optionalString,
   parseColumns,
@@ -38,12 +39,16 @@ export interface ExportOptions extends LeadsCommandOptions {
   resume: boolean;
   overlapMs: number | undefined;
   verbose: boolean;
+  /** --forward-to or --exec: leads go there, not to stdout or a file. */
+  delivery: DeliveryTarget | undefined;
 }
 
 /** Turns commander's raw values into checked options; every mistake is a UsageError. */
 export function parseExportOptions(raw: Record<string, unknown>, now: number): ExportOptions {
   const output = optionalString(raw.output);
-  const format = (optionalString(raw.format) as OutputFormat | undefined) ?? formatFromPath(output) ?? 'csv';
+  const delivery = parseDeliveryOptions(raw);
+  // Delivered leads are JSON lines, whatever the format default.
+  const format = (optionalString(raw.format) as OutputFormat | undefined) ?? (delivery ? 'jsonl' : (formatFromPath(output) ?? 'csv'));
   const options: ExportOptions = {
     ...parseLeadsCommandOptions(raw),
     format,
@@ -59,8 +64,10 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     state: optionalString(raw.state),
     resume: raw.resume === true,
     overlapMs: raw.overlap === undefined ? undefined : parseDuration('--overlap', String(raw.overlap)),
+    delivery,
   };
   checkCombinations(options);
+  if (options.delivery) checkDeliveryCombinations(options, optionalString(raw.format));
   return options;
 }
 
@@ -77,6 +84,15 @@ function checkCombinations(options: ExportOptions): void {
   }
 }
 
+function checkDeliveryCombinations(options: ExportOptions, format: string | undefined): void {
+  const target = options.delivery?.forwardTo ? '--forward-to' : '--exec';
+  if (options.output !== undefined) throw new UsageError(`${target} and -o/--output exclude each other: leads go to one place`);
+  if (options.resume) throw new UsageError(`--resume does not apply to ${target}: use --state, which delivers what is not yet delivered`);
+  if (format !== undefined && format !== 'jsonl') {
+    throw new UsageError(`--format ${format} does not apply to ${target}: each lead is sent as its JSON line`);
+  }
+}
+
 function formatFromPath(path: string | undefined): OutputFormat | undefined {
   const extension = path?.toLowerCase().match(/\.(csv|jsonl|ndjson|json)$/)?.[1];
   if (extension === 'ndjson') return 'jsonl';
@@ -86,8 +102,14 @@ function formatFromPath(path: string | undefined): OutputFormat | undefined {
 const EXPORT_FORMATS: readonly OutputFormat[] = ['csv', 'jsonl', 'json'];
 
 export async function runExport(given: Record<string, unknown>, io: IO): Promise<void> {
-  const { options: raw, settings } = await resolveCommandSettings(given, io, settingKeys(given), EXPORT_FORMATS);
+  // A stored format other than jsonl does not stop delivery: leads are always sent as JSON lines.
+  const formats = isDelivering(given) ? ['jsonl' as const] : EXPORT_FORMATS;
+  const { options: raw, settings } = await resolveCommandSettings(given, io, settingKeys(given), formats);
   const options = parseExportOptions(raw, io.now());
+  if (options.delivery) {
+    const { runDeliveringExport } = await import('./export-delivery.js');
+    return runDeliveringExport(options, options.delivery, io, settings);
+  }
   const started = io.now();
   const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
   const client = await connect(io, { ...options, settings });
@@ -191,10 +213,10 @@ function openSink(options: ExportOptions, destination: Destination, incremental:
 }
 
 /** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
-function leadFilter(
+export function leadFilter(
   bounds: { since: number | undefined; until: number | undefined },
   incremental: IncrementalExport | undefined,
-  progress: Progress,
+  progress: Pick<Progress, 'warn'>,
 ): ((lead: Lead) => boolean) | undefined {
   let warned = false;
   const inTime = createTimeFilter(bounds, (lead) => {

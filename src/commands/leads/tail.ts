@@ -12,6 +12,9 @@ import { followLeads, type FollowEvent } from '../../tail/follow-leads.js';
 import { sequentialPages } from '../../tail/poll-pages.js';
 import { createTailStatus, type TailStatus } from '../../tail/status.js';
 import { TailState } from '../../tail/tail-state.js';
+import { openDelivery } from '../../deliver/open-delivery.js';
+import { deliveryStatus } from '../../deliver/delivery-report.js';
+import { isDelivering, parseDeliveryOptions, type DeliveryTarget } from '../delivery-options.js';
 import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
@@ -37,6 +40,8 @@ export interface TailOptions extends LeadsCommandOptions {
   header: boolean;
   escapeFormulas: boolean;
   state: string | undefined;
+  /** --forward-to or --exec: leads go there, not to stdout. */
+  delivery: DeliveryTarget | undefined;
   verbose: boolean;
 }
 
@@ -46,7 +51,12 @@ const TAIL_FORMATS: readonly TailFormat[] = ['pretty', 'jsonl', 'csv'];
 const DEFAULT_TAIL_OVERLAP = '15m';
 
 export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
-  const format = (optionalString(raw.format) as TailFormat | undefined) ?? (stdoutIsTTY ? 'pretty' : 'jsonl');
+  const delivery = parseDeliveryOptions(raw);
+  const asked = optionalString(raw.format) as TailFormat | undefined;
+  if (delivery && asked !== undefined && asked !== 'jsonl') {
+    throw new UsageError(`--format ${asked} does not apply to --forward-to or --exec: each lead is sent as its JSON line`);
+  }
+  const format = asked ?? (stdoutIsTTY && !delivery ? 'pretty' : 'jsonl');
   const state = optionalString(raw.state);
   const overlap = raw.overlap ?? (state ? undefined : DEFAULT_TAIL_OVERLAP);
   const options: TailOptions = {
@@ -60,27 +70,43 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
     state,
+    delivery,
   };
   if (options.columns && options.format === 'pretty') throw new UsageError('--columns works with --format csv or jsonl');
   return options;
 }
 
+/** Where a poll's new leads go: printed on stdout, or handed to the delivery queue. */
+interface LeadOutput {
+  /** Takes leads, oldest first; with stdout, resolves once they are written and the state saved. */
+  take(leads: readonly Lead[]): Promise<void>;
+  /** Resolves once every lead taken is done with (or a signal abandoned them). */
+  finish(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Follows new leads until --count is reached (exit 0) or a signal ends it (exit 0, output flushed). */
 export async function runTail(given: Record<string, unknown>, io: IO): Promise<void> {
   const keys = ['project', 'chatbot', 'format', 'overlap', 'interval'] as const;
-  const { options: raw, settings } = await resolveCommandSettings(given, io, keys, TAIL_FORMATS);
+  const { options: raw, settings } = await resolveCommandSettings(given, io, keys, isDelivering(given) ? ['jsonl'] : TAIL_FORMATS);
   const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY);
   const client = await connect(io, { ...options, settings });
   const state = options.state ? await TailState.open(options.state, options.query, io.now(), options.overlapMs) : undefined;
   const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
   status.update('Waiting for leads…');
+  // A delivery that stops on an error stops the polling too, with that error.
+  const stop = new AbortController();
+  let output: LeadOutput | undefined;
   try {
-    const print = await createPrinter(options, io, status);
     const confirm = async (leads: readonly Lead[]): Promise<void> => state?.confirm(leads, io.now());
+    const opened = options.delivery
+      ? await openTailDelivery(options, options.delivery, io, status, { confirm, stop, profile: settings.profile.name })
+      : await openPrinter(options, io, status, confirm);
+    output = opened;
     await followLeads({
       pages: sequentialPages(client),
       query: options.query,
-      signal: io.signal,
+      signal: AbortSignal.any([io.signal, stop.signal]),
       now: () => io.now(),
       intervalMs: options.intervalMs,
       overlapMs: options.overlapMs,
@@ -88,17 +114,62 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
       count: options.count,
       resume: state?.resume,
       passedOver: confirm,
-      print: async (leads) => {
-        await status.around(() => print(leads));
-        await confirm(leads);
-      },
+      print: (leads) => opened.take(leads),
       onEvent: describeEvents(options, status),
     });
+    await opened.finish();
   } finally {
     status.stop();
+    await output?.close();
     await state?.release();
     await client.close();
   }
+}
+
+async function openPrinter(
+  options: TailOptions,
+  io: IO,
+  status: TailStatus,
+  confirm: (leads: readonly Lead[]) => Promise<void>,
+): Promise<LeadOutput> {
+  const print = await createPrinter(options, io, status);
+  return {
+    take: async (leads) => {
+      await status.around(() => print(leads));
+      await confirm(leads);
+    },
+    finish: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** Backoff while a receiver fails grows to this, and no further: a tail never gives up on it. */
+const TAIL_MAX_BACKOFF_MS = 5 * 60_000;
+
+async function openTailDelivery(
+  options: TailOptions,
+  target: DeliveryTarget,
+  io: IO,
+  status: TailStatus,
+  hooks: { confirm: (leads: readonly Lead[]) => Promise<void>; stop: AbortController; profile: string },
+): Promise<LeadOutput> {
+  const run = await openDelivery(target, {
+    io,
+    profile: hooks.profile,
+    query: options.query,
+    encode: createJsonEncoder(options.columns ? { columns: options.columns } : {}),
+    timeoutMs: options.timeoutMs,
+    retries: undefined,
+    maxBackoffMs: TAIL_MAX_BACKOFF_MS,
+    status: deliveryStatus(status, io, options.quiet),
+    confirm: (lead) => hooks.confirm([lead]),
+    onFailure: (error) => hooks.stop.abort(error),
+  });
+  return {
+    take: (leads) => run.queue.push(leads.map(run.toDelivery)),
+    finish: () => run.queue.drain(),
+    close: () => run.close(),
+  };
 }
 
 async function createPrinter(
@@ -141,7 +212,8 @@ function describeEvents(options: TailOptions, status: TailStatus): (event: Follo
     switch (event.type) {
       case 'polled':
         printed = event.printed;
-        status.update(`Waiting for leads… ${plural(printed, 'lead')} so far, last poll ${clock(event.at)}`);
+        // While delivering, the status line tells how the receiver is doing.
+        if (!options.delivery) status.update(`Waiting for leads… ${plural(printed, 'lead')} so far, last poll ${clock(event.at)}`);
         if (options.verbose) {
           const how = event.stoppedEarly ? 'stopped past the overlap window' : 'read to the end';
           status.note(`poll ${event.poll}: ${plural(event.pages, 'page')} (${how}), ${plural(event.fresh, 'new lead')}`);
