@@ -11,14 +11,18 @@ export function runCompletion(shell: Shell, completeCommand: string, io: IO): vo
   io.stdout.write(completionScript(shell, completeCommand));
 }
 
-/** `robofy __complete <words…>`, which the scripts call on Tab: one candidate a line. */
+/** `robofy __complete <words…>`, which the scripts call on Tab: one candidate a line, then a tab and its description if it has one. */
 export async function runComplete(program: Command, words: readonly string[], io: IO): Promise<void> {
   const profiles = await storedProfileNames(io);
   const candidates = completionCandidates(program, words, {
     profiles: () => profiles,
     argumentValues: configArgumentValues,
   });
-  io.stdout.write(candidates.map((candidate) => `${candidate}\n`).join(''));
+  io.stdout.write(candidates.map(({ value, description }) => (description ? `${value}\t${oneLine(description)}\n` : `${value}\n`)).join(''));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** `config set|get|unset <key>`: the setting names; `config set <key> <value>`: that setting's values, if a closed list. */

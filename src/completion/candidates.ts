@@ -1,5 +1,11 @@
 import type { Command, Option } from 'commander';
 
+/** A word the shell may offer, with what zsh and fish show beside it. */
+export interface Candidate {
+  value: string;
+  description?: string;
+}
+
 /** What the command tree alone cannot know. */
 export interface CompletionSources {
   /** The profile names, for `--profile`. */
@@ -14,7 +20,7 @@ export interface CompletionSources {
  * commander program itself, so completion cannot drift from the options.
  * An empty list leaves the shell to complete file names.
  */
-export function completionCandidates(program: Command, words: readonly string[], sources: CompletionSources): string[] {
+export function completionCandidates(program: Command, words: readonly string[], sources: CompletionSources): Candidate[] {
   const current = words.at(-1) ?? '';
   let command = program;
   const args: string[] = [];
@@ -34,12 +40,17 @@ export function completionCandidates(program: Command, words: readonly string[],
       else args.push(word);
     }
   }
-  const candidates = awaitingValue
-    ? optionValues(awaitingValue, sources)
+  const candidates: Candidate[] = awaitingValue
+    ? plain(optionValues(awaitingValue, sources))
     : current.startsWith('-') && !optionsEnded
       ? optionNames(command)
       : positionalValues(command, args, sources);
-  return [...new Set(candidates)].filter((candidate) => candidate.startsWith(current));
+  const seen = new Set<string>();
+  return candidates.filter(({ value }) => value.startsWith(current) && !seen.has(value) && Boolean(seen.add(value)));
+}
+
+function plain(values: readonly string[]): Candidate[] {
+  return values.map((value) => ({ value }));
 }
 
 /** The option `word` names, looked up in the command and then its parents (`--profile` is the program's). */
@@ -60,18 +71,21 @@ function optionValues(option: Option, sources: CompletionSources): readonly stri
   return option.long === '--profile' ? sources.profiles() : [];
 }
 
-function optionNames(command: Command): string[] {
+function optionNames(command: Command): Candidate[] {
   const help = command.createHelp();
   return [...help.visibleOptions(command), ...help.visibleGlobalOptions(command)].flatMap((option) => {
-    const name = option.long ?? option.short;
-    return name === undefined ? [] : [name];
+    const value = option.long ?? option.short;
+    return value === undefined ? [] : [{ value, description: option.description }];
   });
 }
 
-function positionalValues(command: Command, args: readonly string[], sources: CompletionSources): readonly string[] {
+function positionalValues(command: Command, args: readonly string[], sources: CompletionSources): Candidate[] {
   const help = command.createHelp();
   const subcommands = help.visibleCommands(command);
-  if (subcommands.length > 0) return args.length === 0 ? subcommands.map((subcommand) => subcommand.name()) : [];
+  if (subcommands.length > 0) {
+    if (args.length > 0) return [];
+    return subcommands.map((subcommand) => ({ value: subcommand.name(), description: help.subcommandDescription(subcommand) }));
+  }
   const argument = command.registeredArguments[args.length];
-  return argument?.argChoices ?? sources.argumentValues(command, args.length, args);
+  return plain(argument?.argChoices ?? sources.argumentValues(command, args.length, args));
 }

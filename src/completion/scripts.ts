@@ -10,7 +10,10 @@ export type Shell = 'bash' | 'zsh' | 'fish';
 const bash = (complete: string): string => `# robofy completion for bash. Load it with:  source <(robofy completion bash)
 _robofy() {
   local IFS=$'\\n'
-  COMPREPLY=($(robofy ${complete} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  local -a lines
+  lines=($(robofy ${complete} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  # Each line is a candidate, then a tab and its description, which bash does not show.
+  COMPREPLY=("\${lines[@]%%$'\\t'*}")
 }
 complete -o default -F _robofy robofy
 `;
@@ -19,10 +22,17 @@ const zsh = (complete: string): string => `#compdef robofy
 # robofy completion for zsh. Load it with:  source <(robofy completion zsh)
 # (after compinit), or save it as _robofy in a folder of your $fpath.
 _robofy() {
-  local -a candidates
-  candidates=("\${(@f)$(robofy ${complete} "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  if [[ -n "\${candidates[1]}" ]]; then
-    compadd -- "\${candidates[@]}"
+  local -a lines values shown
+  local line
+  lines=("\${(@f)$(robofy ${complete} "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  # Each line is a candidate, then a tab and its description if it has one.
+  for line in "\${lines[@]}"; do
+    [[ -z "$line" ]] && continue
+    values+=("\${line%%$'\\t'*}")
+    if [[ "$line" == *$'\\t'* ]]; then shown+=("\${line%%$'\\t'*}  -- \${line#*$'\\t'}"); else shown+=("$line"); fi
+  done
+  if (( \${#values} )); then
+    compadd -l -d shown -- "\${values[@]}"
   else
     _files
   fi

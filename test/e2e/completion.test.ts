@@ -77,7 +77,7 @@ describe.concurrent('shell completion', SLOW, () => {
       const listed = [...help.stdout.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((match) => match[1]);
       const completed = await runWithConfig(dir, ['__complete', ...command, '--']);
       expect(listed.length).toBeGreaterThan(3);
-      expect(completed.stdout.trim().split('\n').sort()).toEqual([...new Set(listed)].sort());
+      expect(completed.stdout.trim().split('\n').map((line) => line.split('\t')[0]).sort()).toEqual([...new Set(listed)].sort());
     }
   });
 
@@ -91,11 +91,14 @@ describe.concurrent('shell completion', SLOW, () => {
       'autoload -U compinit && compinit -u -D',
       `source ${file}`,
       'print -r -- $_comps[robofy]',
-      'compadd() { shift; print -r -- "$*" }',
+      'compadd() { print -r -- "${(P)3}" "|" "${@[5,-1]}" }',
       'words=(robofy leads export --format ""); CURRENT=5; _robofy',
       'words=(robofy --profile ""); CURRENT=3; _robofy',
     ].join('\n');
-    expect(shell('zsh', ['-f'], env, script)).toBe('_robofy\ncsv jsonl json\ndefault acme beta.eu\n');
+    expect(shell('zsh', ['-f'], env, script)).toBe('_robofy\ncsv jsonl json | csv jsonl json\ndefault acme beta.eu | default acme beta.eu\n');
+    // Descriptions beside the candidates, as zsh lists them.
+    const described = shell('zsh', ['-f'], env, `${script}\nwords=(robofy leads ""); CURRENT=3; _robofy`).split('\n')[3];
+    expect(described).toBe('export  -- export leads to CSV, JSONL or JSON tail  -- follow new leads as they are captured help  -- display help for command | export tail help');
   });
 
   it.skipIf(!HAS_FISH)('fish: the script parses and fish completes from it', async ({ expect }) => {
@@ -105,6 +108,8 @@ describe.concurrent('shell completion', SLOW, () => {
     shell('fish', ['-n', file], env);
     const out = shell('fish', ['--no-config', '-c', `source ${file}; complete -C'robofy leads tail --format '; complete -C'robofy --profile '`], env);
     expect(out.trim().split('\n').sort()).toEqual(['acme', 'beta.eu', 'csv', 'default', 'jsonl', 'pretty']);
+    const described = shell('fish', ['--no-config', '-c', `source ${file}; complete -C'robofy leads export --for'`], env);
+    expect(described).toBe('--format\toutput format (default: from the --output extension, else csv)\n');
   });
 
   it('each script calls robofy for its candidates and falls back to file names', async ({ expect }) => {
