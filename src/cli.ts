@@ -1,9 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import type { IO } from './io.js';
 import { ExitCode } from './errors.js';
 import { cliVersion } from './version.js';
 import { reportError } from './ui/report-error.js';
 import { SETTING_KEYS } from './config/setting-keys.js';
+import type { Shell } from './completion/scripts.js';
 
 /**
  * Parses argv, runs one command and returns the exit code. Nothing here or
@@ -12,12 +13,22 @@ import { SETTING_KEYS } from './config/setting-keys.js';
 export async function run(argv: readonly string[], io: IO): Promise<number> {
   const program = buildProgram(io);
   try {
+    if (argv[0] === COMPLETE_COMMAND) {
+      const { runComplete } = await import('./commands/completion.js');
+      await runComplete(program, argv.slice(1), io);
+      return ExitCode.Ok;
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.Ok;
   } catch (error) {
     return exitCodeFor(error, io, argv.includes('--verbose'));
   }
 }
+
+/** What the completion scripts run on Tab; not a command users type, so not in the help. */
+const COMPLETE_COMMAND = '__complete';
+// Here rather than with the scripts: every module loaded at start-up costs time and memory.
+const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
 
 function exitCodeFor(error: unknown, io: IO, verbose: boolean): number {
   if (error instanceof CommanderError) {
@@ -93,6 +104,16 @@ function buildProgram(io: IO): Command {
     .action(async (_options: unknown, command: Command) => {
       const { runWebhookSecret } = await import('./commands/webhook-secret.js');
       await runWebhookSecret(command.optsWithGlobals(), io);
+    });
+
+  program
+    .command('completion')
+    .description('print a script that makes your shell complete robofy commands, options and values')
+    .addArgument(new Argument('<shell>').choices(SHELLS))
+    .addHelpText('after', COMPLETION_INSTALL)
+    .action(async (shell: Shell) => {
+      const { runCompletion } = await import('./commands/completion.js');
+      runCompletion(shell, COMPLETE_COMMAND, io);
     });
 
   const leads = program.command('leads').description('export and follow leads');
@@ -241,6 +262,12 @@ Environment:
 Exit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 no key or key
 rejected, 4 project or chatbot not found, 5 API or network failure, 6 another
 run holds the state file, 130 interrupted, 141 stdout closed early.`;
+
+const COMPLETION_INSTALL = `
+Install:
+  bash  add to ~/.bashrc:   source <(robofy completion bash)
+  zsh   add to ~/.zshrc:    source <(robofy completion zsh)   (after compinit)
+  fish  run once:           robofy completion fish > ~/.config/fish/completions/robofy.fish`;
 
 const EXPORT_EXAMPLES = `
 Examples:

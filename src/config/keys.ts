@@ -9,12 +9,10 @@ export const DEFAULT_API_URL = 'https://agents.robofy.ai';
 export const MIN_INTERVAL_SECONDS = 0.1;
 export const DEFAULT_INTERVAL_SECONDS = '10';
 
-import { SETTING_KEYS, type SettingKey } from './setting-keys.js';
+import { FORMATS, SETTING_KEYS, isSettingKey, type SettingKey } from './setting-keys.js';
 
 export { SETTING_KEYS, type SettingKey } from './setting-keys.js';
 
-/** Every format some command writes; each command uses a stored one only if it can write it. */
-export const FORMATS = ['csv', 'jsonl', 'json', 'pretty'] as const;
 
 export interface SettingDefinition {
   /** The profile field in the config file. */
@@ -22,7 +20,6 @@ export interface SettingDefinition {
   env: string;
   flag: string;
   description: string;
-  choices?: readonly string[];
   /** The built-in default, as `config list` shows it. */
   defaultValue?: string;
   /**
@@ -57,7 +54,6 @@ export const SETTINGS: Record<SettingKey, SettingDefinition> = {
     env: 'ROBOFY_FORMAT',
     flag: '--format',
     description: 'output format: csv, jsonl, json (export) or pretty (tail)',
-    choices: FORMATS,
     normalise: (label, value) => {
       const format = value.trim();
       if (!(FORMATS as readonly string[]).includes(format)) {
@@ -97,10 +93,6 @@ export const SETTINGS: Record<SettingKey, SettingDefinition> = {
   },
 };
 
-
-export function isSettingKey(key: string): key is SettingKey {
-  return (SETTING_KEYS as readonly string[]).includes(key);
-}
 
 export function settingKey(key: string): SettingKey {
   if (isSettingKey(key)) return key;

@@ -4,3 +4,13 @@
  */
 export const SETTING_KEYS = ['project', 'chatbot', 'format', 'api-url', 'overlap', 'interval'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** Every format some command writes; each command uses a stored one only if it can write it. */
+export const FORMATS = ['csv', 'jsonl', 'json', 'pretty'] as const;
+
+/** The settings whose values are a closed list (completed by the shell, listed in errors). */
+export const SETTING_CHOICES: Partial<Record<SettingKey, readonly string[]>> = { format: FORMATS };
+
+export function isSettingKey(key: string): key is SettingKey {
+  return (SETTING_KEYS as readonly string[]).includes(key);
+}
