@@ -31,10 +31,10 @@ function shell(command: string, args: readonly string[], env: Record<string, str
 
 /** The line typed so far (the cursor at its end), and what Tab should offer there. */
 const CASES: [string, string[]][] = [
-  ['robofy ', ['login', 'logout', 'whoami', 'profiles', 'config', 'completion', 'leads', 'help']],
+  ['robofy ', ['login', 'logout', 'whoami', 'profiles', 'config', 'webhook', 'completion', 'leads', 'help']],
   ['robofy lo', ['login', 'logout']],
   ['robofy leads ', ['export', 'tail', 'help']],
-  ['robofy leads export --f', ['--format']],
+  ['robofy leads export --f', ['--format', '--forward-to']],
   ['robofy leads export --format ', ['csv', 'jsonl', 'json']],
   ['robofy leads tail --format j', ['jsonl']],
   ['robofy leads tail -p 12 --format ', ['pretty', 'jsonl', 'csv']],
@@ -109,7 +109,10 @@ describe.concurrent('shell completion', SLOW, () => {
     const out = shell('fish', ['--no-config', '-c', `source ${file}; complete -C'robofy leads tail --format '; complete -C'robofy --profile '`], env);
     expect(out.trim().split('\n').sort()).toEqual(['acme', 'beta.eu', 'csv', 'default', 'jsonl', 'pretty']);
     const described = shell('fish', ['--no-config', '-c', `source ${file}; complete -C'robofy leads export --for'`], env);
-    expect(described).toBe('--format\toutput format (default: from the --output extension, else csv)\n');
+    expect(described).toBe(
+      '--format\toutput format (default: from the --output extension, else csv)\n' +
+        '--forward-to\tPOST each lead, signed (see `robofy webhook secret`), to this URL, oldest first\n',
+    );
   });
 
   it('each script calls robofy for its candidates and falls back to file names', async ({ expect }) => {
