@@ -141,6 +141,8 @@ function configureExport(command: Command, io: IO): void {
     .option('--limit <n>', 'stop after this many leads')
     .option('--no-header', 'csv: leave out the header row')
     .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .option('--delimiter <d>', 'csv: field separator, one of , ; tab | (default ,)')
+    .option('--bom', 'csv: start with a UTF-8 byte-order mark (Excel on Windows needs it to read UTF-8)')
     .option('--state <file>', 'incremental export: output only leads that no earlier run with this state file output')
     .option('--resume', 'with --output: keep what a failed export fetched, and continue it on the next --resume run')
     .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
@@ -169,7 +171,9 @@ function configureTail(command: Command, io: IO): void {
     .option('--state <file>', 'restartable: remember what was printed; a restart prints what it missed, and nothing twice')
     .option('--columns <list>', 'csv/jsonl: comma-separated columns to keep, in this order')
     .option('--no-header', 'csv: leave out the header row')
-    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')");
+    .option('--no-escape-formulas', "csv: write cells starting with = + - @ tab CR LF as they are (no leading ')")
+    .option('--delimiter <d>', 'csv: field separator, one of , ; tab | (default ,)')
+    .option('--bom', 'csv: start with a UTF-8 byte-order mark');
   addDeliveryOptions(command, '4xx; other failures are retried until delivered')
     .addHelpText('after', TAIL_EXAMPLES)
     .action(async (_options: unknown, command: Command) => {

@@ -1,5 +1,6 @@
 import type { LeadsQuery } from '../api/paginate.js';
 import { UsageError } from '../errors.js';
+import type { CsvDelimiter } from '../output/csv-text.js';
 
 /** A whole number in range, or undefined when the option was not given. */
 export function parseCount(name: string, value: unknown, min: number): number | undefined {
@@ -77,4 +78,21 @@ export function parseLeadsCommandOptions(raw: Record<string, unknown>): LeadsCom
     quiet: raw.quiet === true,
     verbose: raw.verbose === true,
   };
+}
+
+/** `--delimiter`: `,` `;` `tab` (or a literal tab) `|`; undefined when not given. */
+export function parseDelimiter(value: unknown): CsvDelimiter | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (text === 'tab' || text === '\t') return '\t';
+  if (text === ',' || text === ';' || text === '|') return text;
+  throw new UsageError(`--delimiter must be one of , ; tab |, got ${JSON.stringify(text)}`);
+}
+
+/** `--bom` and `--delimiter` shape CSV text: with another format they are a mistake, not a no-op. */
+export function checkCsvOnlyOptions(raw: Record<string, unknown>, format: string): void {
+  if (format === 'csv') return;
+  const given = [raw.bom === true ? '--bom' : '', raw.delimiter !== undefined ? '--delimiter' : ''].filter((name) => name !== '');
+  if (given.length === 0) return;
+  throw new UsageError(`${given.join(' and ')} ${given.length > 1 ? 'work' : 'works'} with --format csv, not ${format}`);
 }

@@ -4,7 +4,12 @@ import { DeliveryWindow } from '../leads/delivery-window.js';
 import { ListingOrderTracker } from '../leads/listing-order.js';
 import { parseLeadTime } from '../leads/time.js';
 import { acquireStateLock, type StateLock } from '../state/state-lock.js';
-import { loadState, saveState, sourceOf } from '../state/state-file.js';
+import { loadState, saveState, sourceOf, type CsvFileShape } from '../state/state-file.js';
+
+interface EarlierRuns {
+  columns: readonly string[];
+  csv: CsvFileShape | undefined;
+}
 
 /**
  * `--state`: one run's view of what earlier runs delivered. The window read
@@ -21,14 +26,17 @@ export class IncrementalExport {
   readonly #order = new ListingOrderTracker();
   /** CSV columns of earlier runs (empty on the first run). */
   readonly columns: readonly string[];
+  /** How earlier runs' CSV was written; undefined on the first run. */
+  readonly csv: CsvFileShape | undefined;
 
-  private constructor(path: string, query: LeadsQuery, lock: StateLock, window: DeliveryWindow, columns: readonly string[]) {
+  private constructor(path: string, query: LeadsQuery, lock: StateLock, window: DeliveryWindow, earlier: EarlierRuns) {
     this.#path = path;
     this.#query = query;
     this.#lock = lock;
     this.#before = window;
     this.#after = new DeliveryWindow(window.snapshot());
-    this.columns = columns;
+    this.columns = earlier.columns;
+    this.csv = earlier.csv;
   }
 
   static async open(path: string, query: LeadsQuery, now: number, overlapMs?: number): Promise<IncrementalExport> {
@@ -36,7 +44,9 @@ export class IncrementalExport {
     try {
       const state = await loadState(path, query);
       const window = new DeliveryWindow(state?.delivery, overlapMs);
-      return new IncrementalExport(path, query, lock, window, state?.columns ?? []);
+      // A CSV state from before delimiters were remembered wrote plain comma CSV without a BOM.
+      const csv = state?.csv ?? (state?.columns ? { delimiter: ',', bom: false } : undefined);
+      return new IncrementalExport(path, query, lock, window, { columns: state?.columns ?? [], csv });
     } catch (error) {
       await lock.release();
       throw error;
@@ -65,11 +75,13 @@ export class IncrementalExport {
     return time !== undefined && time < this.#before.horizon;
   }
 
-  async commit(columns: readonly string[] | null, now: number): Promise<void> {
+  /** Saves what this run delivered; `csv` is how its CSV was written (undefined for other formats). */
+  async commit(columns: readonly string[] | null, csv: CsvFileShape | undefined, now: number): Promise<void> {
     await saveState(this.#path, {
       version: 1,
       source: sourceOf(this.#query),
       columns: columns === null ? null : [...columns],
+      ...(csv === undefined ? {} : { csv }),
       delivery: this.#after.snapshot(),
       updatedAt: new Date(now).toISOString(),
     });

@@ -4,7 +4,7 @@ import type { Lead } from '../api/types.js';
 import { ColumnSet } from '../leads/column-set.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
 import { CsvSpool } from './csv-spool.js';
-import { csvHeader, csvRecords } from './csv-text.js';
+import { csvRecords, csvStart, type CsvStyle } from './csv-text.js';
 import { holdErrors } from './hold-errors.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
@@ -30,14 +30,16 @@ export function createCsvSink(options: SinkOptions, tuning: CsvTuning = {}): Lea
 abstract class CsvSinkBase implements LeadSink {
   protected readonly out: Writable;
   protected readonly header: boolean;
-  protected readonly escapeFormulas: boolean;
+  protected readonly bom: boolean;
+  protected readonly style: CsvStyle;
   protected readonly release: () => void;
   #count = 0;
 
   constructor(options: SinkOptions, protected readonly columnSet: ColumnSet) {
     this.out = options.out;
     this.header = options.header !== false;
-    this.escapeFormulas = options.escapeFormulas !== false;
+    this.bom = options.bom === true;
+    this.style = { delimiter: options.delimiter ?? ',', escapeFormulas: options.escapeFormulas !== false };
     this.release = holdErrors(options.out);
   }
 
@@ -60,7 +62,7 @@ abstract class CsvSinkBase implements LeadSink {
   abstract abort(): Promise<void>;
 
   protected headerText(): string {
-    return this.header ? csvHeader(this.columnSet.names, this.escapeFormulas) : '';
+    return csvStart(this.columnSet.names, this.header, this.bom, this.style);
   }
 }
 
@@ -72,7 +74,7 @@ class StreamingCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const text = this.#takeHeader() + csvRecords(leads, this.columnSet, false, this.escapeFormulas);
+    const text = this.#takeHeader() + csvRecords(leads, this.columnSet, false, this.style);
     return writeChunk(this.out, text);
   }
 
@@ -110,8 +112,8 @@ class SpooledCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const text = csvRecords(leads, this.columnSet, true, this.escapeFormulas);
-    this.#spool ??= new CsvSpool(this.#tmpDir);
+    const text = csvRecords(leads, this.columnSet, true, this.style);
+    this.#spool ??= new CsvSpool(this.#tmpDir, this.style.delimiter);
     return this.#spool.append(text, this.columnSet.size);
   }
 

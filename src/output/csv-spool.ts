@@ -27,9 +27,11 @@ export class CsvSpool {
   readonly #file: Promise<FileHandle>;
   readonly #writer: ByteWriter;
   readonly #segments: Segment[] = [];
+  readonly #delimiter: string;
   #opened = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, delimiter: string) {
+    this.#delimiter = delimiter;
     this.path = join(dir, `robofy-${process.pid}-${randomBytes(8).toString('hex')}.csv.spool`);
     this.#file = open(this.path, 'wx+', 0o600);
     // Reported by the first append; this only keeps it from being "unhandled" meanwhile.
@@ -60,7 +62,7 @@ export class CsvSpool {
       await writeChunk(out, bytes);
       await flushed(out);
     });
-    const copier = new SegmentCopier(this.#segments, width);
+    const copier = new SegmentCopier(this.#segments, width, this.#delimiter);
     for (let position = 0; ; ) {
       const { bytesRead } = await file.read(input, 0, input.length, position);
       if (bytesRead === 0) break;
@@ -89,13 +91,15 @@ export class CsvSpool {
 class SegmentCopier {
   readonly #segments: readonly Segment[];
   readonly #width: number;
+  readonly #delimiter: string;
   #index = -1;
   #left = 0;
   #padder: RecordPadder | undefined;
 
-  constructor(segments: readonly Segment[], width: number) {
+  constructor(segments: readonly Segment[], width: number, delimiter: string) {
     this.#segments = segments;
     this.#width = width;
+    this.#delimiter = delimiter;
   }
 
   async copy(chunk: Buffer, output: ByteWriter): Promise<void> {
@@ -117,7 +121,7 @@ class SegmentCopier {
     if (segment === undefined) throw new Error('CSV spool holds more bytes than were written to it');
     this.#left = segment.bytes;
     const missing = this.#width - segment.width;
-    this.#padder = missing === 0 ? undefined : new RecordPadder(Buffer.from(','.repeat(missing)));
+    this.#padder = missing === 0 ? undefined : new RecordPadder(Buffer.from(this.#delimiter.repeat(missing)));
   }
 }
 

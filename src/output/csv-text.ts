@@ -4,21 +4,40 @@ import type { ColumnSet } from '../leads/column-set.js';
 import { leadColumns, leadValue } from '../leads/flatten.js';
 import { escapeFormula } from '../leads/formula.js';
 
+/** The field separators `--delimiter` offers: comma, semicolon (Excel in many European locales), tab, pipe. */
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
+
+/** How CSV text is written: the separator, and whether formula-like cells get a leading `'`. */
+export interface CsvStyle {
+  readonly delimiter: CsvDelimiter;
+  readonly escapeFormulas: boolean;
+}
+
+/** U+FEFF, written as EF BB BF: how Excel on Windows knows a CSV is UTF-8. */
+export const UTF8_BOM = '\uFEFF';
+
 // A field holding a lone CR must be quoted too: the spool's padding scan
 // takes every CR outside quotes for the start of a record delimiter.
-const NEEDS_QUOTES = /[",\r\n]/;
+const NEEDS_QUOTES: Readonly<Record<CsvDelimiter, RegExp>> = {
+  ',': /[",\r\n]/,
+  ';': /[";\r\n]/,
+  '\t': /["\t\r\n]/,
+  '|': /["|\r\n]/,
+};
 
 /**
  * One RFC 4180 record with exactly `width` cells (a lead that lacks the
  * trailing columns gets empty cells), ended by CRLF. Fields are quoted only
- * when they hold a comma, a quote, a CR or an LF; the output is the same as
+ * when they hold the delimiter, a quote, a CR or an LF; with a comma the output is the same as
  * csv-stringify's with `record_delimiter: '\r\n', quote_record_delimiter:
  * true` (a test holds the two equal), at a fraction of its per-field cost,
  * which dominated a large export.
  */
-export function csvRecord(cells: readonly unknown[], width: number, escapeFormulas: boolean): string {
+export function csvRecord(cells: readonly unknown[], width: number, style: CsvStyle): string {
+  const { delimiter, escapeFormulas } = style;
+  const needsQuotes = NEEDS_QUOTES[delimiter];
   let text = '';
-  for (let i = 0; i < width; i++) text += (i === 0 ? '' : ',') + csvField(csvCell(cells[i], escapeFormulas));
+  for (let i = 0; i < width; i++) text += (i === 0 ? '' : delimiter) + csvField(csvCell(cells[i], escapeFormulas), needsQuotes);
   return text + '\r\n';
 }
 
@@ -27,17 +46,17 @@ export function csvRecord(cells: readonly unknown[], width: number, escapeFormul
  * added as the leads are read, and every row of the page gets the width
  * reached after its last lead.
  */
-export function csvRecords(leads: readonly Lead[], columns: ColumnSet, grow: boolean, escapeFormulas: boolean): string {
+export function csvRecords(leads: readonly Lead[], columns: ColumnSet, grow: boolean, style: CsvStyle): string {
   // Positions are cached per columns array, so this first pass is cheap.
   if (grow) for (const lead of leads) columns.slotsOf(leadColumns(lead), true);
   const width = columns.size;
   let text = '';
-  for (const lead of leads) text += leadRecord(lead, columns.slotsOf(leadColumns(lead), grow), width, escapeFormulas);
+  for (const lead of leads) text += leadRecord(lead, columns.slotsOf(leadColumns(lead), grow), width, style);
   return text;
 }
 
 /** csvRecord of the lead's cells, read straight from the lead (flattenLead's values, placed by `slots`). */
-function leadRecord(lead: Lead, slots: readonly number[], width: number, escapeFormulas: boolean): string {
+function leadRecord(lead: Lead, slots: readonly number[], width: number, style: CsvStyle): string {
   const cells = rowCells;
   cells.length = width;
   cells.fill(undefined);
@@ -45,15 +64,20 @@ function leadRecord(lead: Lead, slots: readonly number[], width: number, escapeF
     const slot = slots[i];
     if (slot >= 0) cells[slot] = leadValue(lead, i);
   }
-  return csvRecord(cells, width, escapeFormulas);
+  return csvRecord(cells, width, style);
 }
 
 // Reused from lead to lead: a row's cells are encoded before the next row is read.
 const rowCells: unknown[] = [];
 
 /** The header record; column names are user data too, so they are formula-escaped alike. */
-export function csvHeader(names: readonly string[], escapeFormulas: boolean): string {
-  return csvRecord(names, names.length, escapeFormulas);
+export function csvHeader(names: readonly string[], style: CsvStyle): string {
+  return csvRecord(names, names.length, style);
+}
+
+/** What a CSV output starts with: the byte-order mark and the header, each when asked for. */
+export function csvStart(names: readonly string[], header: boolean, bom: boolean, style: CsvStyle): string {
+  return (bom ? UTF8_BOM : '') + (header ? csvHeader(names, style) : '');
 }
 
 /** Strings as-is (formula-escaped on request), null/undefined empty, anything else its JSON text (numbers exactly as sent). */
@@ -64,6 +88,6 @@ function csvCell(value: unknown, escapeFormulas: boolean): string {
   return String(value);
 }
 
-function csvField(text: string): string {
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+function csvField(text: string, needsQuotes: RegExp): string {
+  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -1,13 +1,15 @@
 import type { Lead } from '../api/types.js';
 import { ColumnSet } from '../leads/column-set.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
-import { csvHeader, csvRecords } from './csv-text.js';
+import { csvRecords, csvStart, type CsvStyle } from './csv-text.js';
 
 export interface GrowingCsvOptions {
   /** Fixed columns (--columns): nothing is added. */
   columns?: readonly string[] | undefined;
   header: boolean;
-  escapeFormulas: boolean;
+  /** Start the output with a UTF-8 byte-order mark. */
+  bom: boolean;
+  style: CsvStyle;
   /** Told about columns that appear after the header was written. */
   onNewColumns?: ((names: readonly string[], firstIndex: number) => void) | undefined;
 }
@@ -31,18 +33,19 @@ export class GrowingCsv {
   }
 
   /**
-   * The CSV text for these leads, with the header in front the first time
-   * there are any (an empty batch writes nothing, so the header names the
-   * columns of the first leads).
+   * The CSV text for these leads, with the byte-order mark and the header
+   * (each when asked for) in front the first time there are any (an empty
+   * batch writes nothing, so the header names the columns of the first leads).
    */
   encode(leads: readonly Lead[]): string {
     if (leads.length === 0) return '';
     const before = this.#columns.size;
-    const records = csvRecords(leads, this.#columns, this.#grow, this.#options.escapeFormulas);
+    const { style } = this.#options;
+    const records = csvRecords(leads, this.#columns, this.#grow, style);
     const width = this.#columns.size;
     if (this.#started && width > before) this.#options.onNewColumns?.(this.#columns.names.slice(before), before);
-    const header = this.#started || !this.#options.header ? '' : csvHeader(this.#columns.names, this.#options.escapeFormulas);
+    const start = this.#started ? '' : csvStart(this.#columns.names, this.#options.header, this.#options.bom, style);
     this.#started = true;
-    return header + records;
+    return start + records;
   }
 }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Lead } from '../api/types.js';
 import { createCsvSink } from './csv-sink.js';
+import type { CsvDelimiter } from './csv-text.js';
 import { JSON_ARRAY, JSONL, JsonSink } from './json-sink.js';
 
 export interface LeadSink {
@@ -31,6 +32,10 @@ export interface SinkOptions {
   header?: boolean;
   /** csv only, default true. */
   escapeFormulas?: boolean;
+  /** csv only, default ','. */
+  delimiter?: CsvDelimiter;
+  /** csv only: start the output with a UTF-8 byte-order mark. */
+  bom?: boolean;
   /** csv only: columns an earlier run wrote (--state), kept first and in this order so appends line up. */
   knownColumns?: readonly string[];
   /** csv only: where to spool (default os.tmpdir()). */

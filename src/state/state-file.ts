@@ -3,6 +3,14 @@ import type { LeadsQuery } from '../api/paginate.js';
 import { ExitCode, RobofyError } from '../errors.js';
 import type { DeliverySnapshot } from '../leads/delivery-window.js';
 import { openAtomicFile } from '../output/atomic-file.js';
+import type { CsvDelimiter } from '../output/csv-text.js';
+
+/** How the CSV that a state's runs append to was started. */
+export interface CsvFileShape {
+  delimiter: CsvDelimiter;
+  /** Whether the first run started the file with a byte-order mark. */
+  bom: boolean;
+}
 
 /** What `--state <file>` keeps between runs. Plain JSON, so a person can read it. */
 export interface ExportState {
@@ -10,6 +18,8 @@ export interface ExportState {
   source: { projectId: number; chatbotId: string; sessionId: string | null };
   /** CSV only: the columns earlier runs wrote, in order, so appends line up. */
   columns: string[] | null;
+  /** CSV only; absent in state files written before robofy knew delimiters (they wrote `,` and no BOM). */
+  csv?: CsvFileShape;
   delivery: DeliverySnapshot;
   updatedAt: string;
 }
@@ -61,6 +71,7 @@ function isExportState(value: unknown): value is ExportState {
     typeof state.source?.projectId === 'number' &&
     typeof state.source.chatbotId === 'string' &&
     (state.columns === null || (Array.isArray(state.columns) && state.columns.every((c) => typeof c === 'string'))) &&
+    (state.csv === undefined || isCsvFileShape(state.csv)) &&
     // A negative overlap would put the horizon ahead of the watermark: leads never delivered would count as delivered.
     typeof delivery?.overlapMs === 'number' &&
     delivery.overlapMs >= 0 &&
@@ -68,6 +79,11 @@ function isExportState(value: unknown): value is ExportState {
     Array.isArray(delivery.recent) &&
     delivery.recent.every((entry) => Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')
   );
+}
+
+function isCsvFileShape(value: unknown): value is CsvFileShape {
+  const shape = value as Partial<CsvFileShape> | null;
+  return typeof shape === 'object' && shape !== null && [',', ';', '\t', '|'].includes(shape.delimiter as string) && typeof shape.bom === 'boolean';
 }
 
 function stateError(path: string, problem: string, cause?: unknown): RobofyError {

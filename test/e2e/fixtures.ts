@@ -4,7 +4,7 @@
  * lead generator, and the assertions every CLI result must pass.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -133,6 +133,19 @@ export async function recorder(host = '127.0.0.1'): Promise<Recorder> {
 export function cli(api: FakeApi | { url: string }, args: readonly string[], options: RunOptions & { configDir?: string } = {}): Promise<CliResult> {
   const { configDir, env, ...rest } = options;
   return runCli(args, { timeoutMs: CLI_TIMEOUT_MS, ...rest, env: { ...apiEnv(api.url, configDir ?? scratch()), ...env } });
+}
+
+/**
+ * `robofy ... >> file`: stdout is the file itself, opened for appending, as a
+ * shell would hand it over (not a pipe the test copies from).
+ */
+export async function appendTo(file: string, api: FakeApi, args: readonly string[]): Promise<CliResult> {
+  const fd = openSync(file, 'a');
+  try {
+    return await cli(api, args, { stdout: fd });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `robofy leads export -p 12 -c abc ...args` */

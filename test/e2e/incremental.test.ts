@@ -5,13 +5,14 @@
  * newest-first listing is read only as far as needed, and one state file
  * serves one run at a time.
  */
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { formatLeadTime, type FakeApi } from '../fake-api/server.js';
+import { formatLeadTime } from '../fake-api/server.js';
 import {
   BASE_COLUMNS,
+  appendTo,
   cli,
   expectNoKey,
   expectNoStack,
@@ -26,19 +27,6 @@ import {
 } from './fixtures.js';
 
 const MINUTE = 60_000;
-
-/**
- * `robofy ... >> file`: stdout is the file itself, opened for appending, as a
- * shell would hand it over (not a pipe the test copies from).
- */
-async function appendTo(file: string, api: FakeApi, args: readonly string[]): Promise<CliResult> {
-  const fd = openSync(file, 'a');
-  try {
-    return await cli(api, args, { stdout: fd });
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function ok(result: CliResult): CliResult {
   if (result.code !== 0) throw new Error(`the export failed (${String(result.code)}): ${result.stderr}`);

@@ -7,10 +7,13 @@ import type { Lead } from '../../src/api/types.js';
 import { createCsvSink } from '../../src/output/csv-sink.js';
 import { csvRecord } from '../../src/output/csv-text.js';
 import { createSink, type SinkOptions } from '../../src/output/sink.js';
+import { pythonCsvRows } from '../python-oracle.js';
 import { collector, lead, listDir, parseCsv, withTempDir } from './helpers.js';
 
 const BASE = ['id', 'created_at', 'source', 'page_url', 'ip_address'];
 const BASE_VALUES = ['2025-01-15 10:30:00', 'chat', 'https://example.com/', '10.0.0.1'];
+const PLAIN = { delimiter: ',', escapeFormulas: false } as const;
+const ESCAPED = { delimiter: ',', escapeFormulas: true } as const;
 const NASTY = ['a,b', 'say "hi"', 'two\r\nlines', 'lone\rcr', 'lone\nlf', '\r', '"', ',', 'ünï€ødé 🚀', '""', ''];
 
 async function exportCsv(
@@ -27,7 +30,7 @@ async function exportCsv(
 
 describe('csvRecord', () => {
   it('quotes fields holding a lone CR or LF, which the padding scan relies on', () => {
-    expect(csvRecord(['a\rb', 'c\nd', 'e', 'x\r'], 4, false)).toBe('"a\rb","c\nd",e,"x\r"\r\n');
+    expect(csvRecord(['a\rb', 'c\nd', 'e', 'x\r'], 4, PLAIN)).toBe('"a\rb","c\nd",e,"x\r"\r\n');
   });
 
   it('writes what csv-stringify writes with CRLF records and record delimiters quoted', () => {
@@ -35,15 +38,15 @@ describe('csvRecord', () => {
     fc.assert(
       fc.property(fc.array(field, { minLength: 1, maxLength: 6 }), (cells) => {
         const reference = stringify([cells], { record_delimiter: '\r\n', quote_record_delimiter: true });
-        expect(csvRecord(cells, cells.length, false)).toBe(reference);
+        expect(csvRecord(cells, cells.length, PLAIN)).toBe(reference);
       }),
       { numRuns: 300 },
     );
   });
 
   it('pads missing trailing cells and writes non-strings as JSON text', () => {
-    expect(csvRecord(['=x', 2, null], 4, true)).toBe("'=x,2,,\r\n");
-    expect(csvRecord([1, true, null, undefined, { a: [1, 'x,y'] }, -2.5], 8, true)).toBe(
+    expect(csvRecord(['=x', 2, null], 4, ESCAPED)).toBe("'=x,2,,\r\n");
+    expect(csvRecord([1, true, null, undefined, { a: [1, 'x,y'] }, -2.5], 8, ESCAPED)).toBe(
       '1,true,,,"{""a"":[1,""x,y""]}",-2.5,,\r\n',
     );
   });
@@ -223,5 +226,43 @@ describe('CSV sink with --columns', () => {
     await sink.finish();
     expect(withHeader.text()).toBe('id,email\r\n');
     expect(await exportCsv([[lead(1, { email: 'e' })]], { columns: ['email'], header: false })).toBe('e\r\n');
+  });
+});
+
+describe('CSV for spreadsheets: --delimiter and --bom, read back by Python’s csv module', () => {
+  const HOSTILE = ['a,b', 'c;d', 'e\tf', 'g|h', 'say "hi"', 'two\r\nlines', 'lone\rcr', 'lone\nlf', ' padded ', 'Zoë Núñez 🚀', ''];
+
+  it.each([',', ';', '\t', '|'] as const)('quotes exactly what %j needs, streamed and spooled (padded late columns)', async (delimiter) => {
+    await withTempDir(async (tmpDir) => {
+      const pages = HOSTILE.map((value, i) => [lead(i, i % 2 === 0 ? { a: value } : { a: value, [`late${i}`]: value })]);
+      const columns = [...BASE, 'a', ...HOSTILE.map((_, i) => `late${i}`).filter((_, i) => i % 2 === 1)];
+      const expected = pages.map(([l]) => {
+        const row = columns.map(() => '');
+        [String(l!.id), ...BASE_VALUES].forEach((value, i) => (row[i] = value));
+        for (const field of l!.lead_data ?? []) row[columns.indexOf(field.field_name)] = String(field.field_value);
+        return row;
+      });
+      for (const fixed of [undefined, columns]) {
+        const csv = await exportCsv(pages, { tmpDir, delimiter, escapeFormulas: false, ...(fixed ? { columns: fixed } : {}) }, 7);
+        expect(pythonCsvRows(csv, delimiter)).toEqual([columns, ...expected]);
+        // Only fields that hold this delimiter, a quote, CR or LF are quoted.
+        const quoted = (value: string): boolean => csv.includes(`"${value.replaceAll('"', '""')}"`);
+        for (const value of ['a,b', 'c;d', 'e\tf', 'g|h']) expect(quoted(value), value).toBe(value.includes(delimiter));
+      }
+      expect(await listDir(tmpDir)).toEqual([]);
+    });
+  });
+
+  it('starts with EF BB BF when asked, before the header or, without one, before the first row', async () => {
+    const bytes = async (options: Omit<SinkOptions, 'out'>): Promise<Buffer> => Buffer.from(await exportCsv([[lead(1, { name: 'Zoë' })]], options));
+    const withHeader = await bytes({ bom: true, delimiter: ';' });
+    expect([...withHeader.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(pythonCsvRows(withHeader, ';')).toEqual([
+      [...BASE, 'name'],
+      ['1', ...BASE_VALUES, 'Zoë'],
+    ]);
+    const headless = await bytes({ bom: true, header: false, columns: ['id', 'name'] });
+    expect(headless.toString('utf8')).toBe('\uFEFF1,Zoë\r\n');
+    expect((await bytes({}))[0]).toBe('i'.charCodeAt(0));
   });
 });

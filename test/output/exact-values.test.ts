@@ -97,11 +97,11 @@ describe('exact values, checked by python3', () => {
         const flat = createJsonEncoder({});
         const raw = createJsonEncoder({ raw: true });
         const columns = new ColumnSet();
-        const records = csvRecords(rows, columns, true, false);
+        const records = csvRecords(rows, columns, true, { delimiter: ',', escapeFormulas: false });
         writeFileSync(`${base}.page.json`, page);
         writeFileSync(`${base}.jsonl`, rows.map((row) => `${flat(row)}\n`).join(''));
         writeFileSync(`${base}.raw.jsonl`, rows.map((row) => `${raw(row)}\n`).join(''));
-        writeFileSync(`${base}.csv`, csvHeader(columns.names, false) + records);
+        writeFileSync(`${base}.csv`, csvHeader(columns.names, { delimiter: ',', escapeFormulas: false }) + records);
         return base;
       });
       const oracle = spawnSync('python3', ['-c', ORACLE, ...cases], { encoding: 'utf8' });

@@ -9,7 +9,8 @@ function growing(options: Partial<GrowingCsvOptions> = {}): { csv: GrowingCsv; w
   const warnings: [string[], number][] = [];
   const csv = new GrowingCsv({
     header: true,
-    escapeFormulas: true,
+    bom: false,
+    style: { delimiter: ',', escapeFormulas: true },
     onNewColumns: (names, index) => warnings.push([[...names], index]),
     ...options,
   });
@@ -92,7 +93,7 @@ describe('GrowingCsv', () => {
     const escaped = growing().csv.encode([lead(1, hostile)]);
     expect(escaped.endsWith('\r\n')).toBe(true);
     expect(parseCsv(escaped)[1]?.slice(5)).toEqual(['a, "b"\nc', "'=1+1", "'+1 415"]);
-    const raw = growing({ escapeFormulas: false }).csv.encode([lead(1, hostile)]);
+    const raw = growing({ style: { delimiter: ',', escapeFormulas: false } }).csv.encode([lead(1, hostile)]);
     expect(parseCsv(raw)[1]?.slice(5)).toEqual(['a, "b"\nc', '=1+1', '+1 415']);
   });
 

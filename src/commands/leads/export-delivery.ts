@@ -71,7 +71,7 @@ export async function runDeliveringExport(options: ExportOptions, target: Delive
     status.stop();
     await delivery?.close();
     // Saved however the run ended: it holds exactly the leads done with.
-    if (incremental) await incremental.commit(incremental.columns, io.now()).finally(() => incremental.release());
+    if (incremental) await incremental.commit(incremental.columns, incremental.csv, io.now()).finally(() => incremental.release());
     await client.close();
   }
 }

@@ -11,15 +11,19 @@ import { openDestination, type Destination } from '../../export/destination.js';
 import { outputError } from '../../output/atomic-file.js';
 import { IncrementalExport } from '../../export/incremental.js';
 import { planResume } from '../../export/page-journal.js';
+import type { CsvDelimiter } from '../../output/csv-text.js';
+import type { CsvFileShape } from '../../state/state-file.js';
 import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import type { SettingKey } from '../../config/keys.js';
 import { isDelivering, parseDeliveryOptions, type DeliveryTarget } from '../delivery-options.js';
 import {
+  checkCsvOnlyOptions,
   optionalString,
   parseColumns,
   parseCount,
+  parseDelimiter,
   parseLeadsCommandOptions,
   type LeadsCommandOptions,
 } from '../parse-options.js';
@@ -34,6 +38,9 @@ export interface ExportOptions extends LeadsCommandOptions {
   limit: number | undefined;
   header: boolean;
   escapeFormulas: boolean;
+  /** --delimiter as given; undefined leaves it to the state's earlier runs, else `,`. */
+  delimiter: CsvDelimiter | undefined;
+  bom: boolean;
   maxPages: number | undefined;
   state: string | undefined;
   resume: boolean;
@@ -60,6 +67,8 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     limit: parseCount('--limit', raw.limit, 1),
     header: raw.header !== false,
     escapeFormulas: raw.escapeFormulas !== false,
+    delimiter: parseDelimiter(raw.delimiter),
+    bom: raw.bom === true,
     maxPages: parseCount('--max-pages', raw.maxPages, 1),
     state: optionalString(raw.state),
     resume: raw.resume === true,
@@ -68,6 +77,7 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
   };
   checkCombinations(options);
   if (options.delivery) checkDeliveryCombinations(options, optionalString(raw.format));
+  checkCsvOnlyOptions(raw, format);
   return options;
 }
 
@@ -120,10 +130,11 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     : undefined;
   try {
     if (incremental) checkStateColumns(options, incremental.columns);
+    const csv = options.format === 'csv' ? csvFileShape(options, incremental?.csv) : undefined;
     const destination = await openDestination(options.output, io.stdout);
     const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
       paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
-    const sink = openSink(options, destination, incremental);
+    const sink = openSink(options, destination, incremental, csv);
     const shifts = listingShifts(io);
     try {
       const result = await exportLeads({
@@ -147,7 +158,7 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
       await resume?.complete();
       if (incremental) {
         warnOfNewColumns(incremental.columns, sink.columns, progress);
-        await incremental.commit(sink.columns, io.now());
+        await incremental.commit(sink.columns, csv?.shape, io.now());
       }
       shifts.summarise();
       const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
@@ -200,16 +211,53 @@ function settingKeys(raw: Record<string, unknown>): SettingKey[] {
   return keys;
 }
 
-function openSink(options: ExportOptions, destination: Destination, incremental: IncrementalExport | undefined): LeadSink {
+function openSink(
+  options: ExportOptions,
+  destination: Destination,
+  incremental: IncrementalExport | undefined,
+  csv: CsvRun | undefined,
+): LeadSink {
   return createSink(options.format, {
     out: destination.out,
     raw: options.raw,
     header: options.header,
     escapeFormulas: options.escapeFormulas,
+    ...(csv ? { delimiter: csv.shape.delimiter, bom: csv.writeBom } : {}),
     ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
     ...(options.columns ? { columns: options.columns } : {}),
     ...(incremental ? { knownColumns: incremental.columns } : {}),
   });
+}
+
+/** This run's CSV: the file's shape, and whether this run starts the file (and so writes the BOM). */
+interface CsvRun {
+  shape: CsvFileShape;
+  writeBom: boolean;
+}
+
+/**
+ * The delimiter and byte-order mark: as given on the first run; a later
+ * --state run appends to that file, so it keeps them and may not ask for others.
+ */
+function csvFileShape(options: ExportOptions, earlier: CsvFileShape | undefined): CsvRun {
+  if (earlier === undefined) return { shape: { delimiter: options.delimiter ?? ',', bom: options.bom }, writeBom: options.bom };
+  if (options.delimiter !== undefined && options.delimiter !== earlier.delimiter) {
+    throw new UsageError(
+      `--delimiter ${delimiterName(options.delimiter)} differs from the ${delimiterName(earlier.delimiter)} this state file's CSV ` +
+        'was written with; use the same delimiter, or a new state file and output',
+    );
+  }
+  if (options.bom && !earlier.bom) {
+    throw new UsageError(
+      "--bom: the CSV this state file appends to was started without a byte-order mark, and one cannot be added to it now; " +
+        'use a new state file and output',
+    );
+  }
+  return { shape: earlier, writeBom: false };
+}
+
+function delimiterName(delimiter: CsvDelimiter): string {
+  return delimiter === '\t' ? 'tab' : `"${delimiter}"`;
 }
 
 /** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
@@ -230,7 +278,7 @@ export function leadFilter(
 
 /** What a resumed export must share with the run that started it: the query and the output-shaping options as typed. */
 function fingerprint(raw: Record<string, unknown>, options: ExportOptions): Record<string, unknown> {
-  const { query, format, columns, header, escapeFormulas, limit, state } = options;
+  const { query, format, columns, header, escapeFormulas, delimiter, bom, limit, state } = options;
   const typed = (value: unknown): string | null => (value === undefined ? null : String(value));
   return {
     query: { ...query, sessionId: query.sessionId ?? null },
@@ -239,6 +287,8 @@ function fingerprint(raw: Record<string, unknown>, options: ExportOptions): Reco
     raw: options.raw,
     header,
     escapeFormulas,
+    delimiter: delimiter ?? null,
+    bom,
     limit: limit ?? null,
     state: state ?? null,
     since: typed(raw.since),

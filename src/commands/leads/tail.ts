@@ -19,9 +19,12 @@ import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import { DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS } from '../../config/keys.js';
+import type { CsvStyle } from '../../output/csv-text.js';
 import {
+  checkCsvOnlyOptions,
   optionalString,
   parseColumns,
+  parseDelimiter,
   parseCount,
   parseLeadsCommandOptions,
   parseSeconds,
@@ -38,7 +41,8 @@ export interface TailOptions extends LeadsCommandOptions {
   count: number | undefined;
   columns: string[] | undefined;
   header: boolean;
-  escapeFormulas: boolean;
+  bom: boolean;
+  csvStyle: CsvStyle;
   state: string | undefined;
   /** --forward-to or --exec: leads go there, not to stdout. */
   delivery: DeliveryTarget | undefined;
@@ -68,11 +72,13 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
     count: parseCount('--count', raw.count, 1),
     columns: parseColumns(raw.columns),
     header: raw.header !== false,
-    escapeFormulas: raw.escapeFormulas !== false,
+    bom: raw.bom === true,
+    csvStyle: { delimiter: parseDelimiter(raw.delimiter) ?? ',', escapeFormulas: raw.escapeFormulas !== false },
     state,
     delivery,
   };
   if (options.columns && options.format === 'pretty') throw new UsageError('--columns works with --format csv or jsonl');
+  checkCsvOnlyOptions(raw, format);
   return options;
 }
 
@@ -101,7 +107,8 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
     const confirm = async (leads: readonly Lead[]): Promise<void> => state?.confirm(leads, io.now());
     const opened = options.delivery
       ? await openTailDelivery(options, options.delivery, io, status, { confirm, stop, profile: settings.profile.name })
-      : await openPrinter(options, io, status, confirm);
+      : // A restarted tail appends to what its first run started: the BOM belongs only at the start.
+        await openPrinter({ ...options, bom: options.bom && state?.resume === undefined }, io, status, confirm);
     output = opened;
     await followLeads({
       pages: sequentialPages(client),
@@ -182,7 +189,8 @@ async function createPrinter(
     const csv = new GrowingCsv({
       columns: options.columns,
       header: options.header,
-      escapeFormulas: options.escapeFormulas,
+      bom: options.bom,
+      style: options.csvStyle,
       onNewColumns: (names, index) =>
         status.warn(
           `new column${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(escapeForTerminal(name))).join(', ')} ` +
