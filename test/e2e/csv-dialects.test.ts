@@ -94,3 +94,19 @@ describe.concurrent('--state appends keep the delimiter and write the BOM only a
     expectOneLineError(await cli(api, exportArgs('--state', state, '--bom')), 2, '--bom: the CSV this state file appends to was started without');
   });
 });
+
+describe.concurrent('tail --state', SLOW, () => {
+  it('--bom: a restarted tail appends without a second BOM', async ({ expect }) => {
+    const api = await fakeApi({ leads: 25 });
+    const dir = scratch();
+    const file = join(dir, 'leads.csv');
+    const args = [...TAIL, '--format', 'csv', '--bom', '--state', join(dir, 'tail.state'), '--since', '2025-01-15 10:53:00', '--count', '2'];
+    expect((await appendTo(file, api, args)).code).toBe(0);
+    api.addLeads(1);
+    expect((await appendTo(file, api, [...args.slice(0, -2), '--no-header', '--count', '1'])).code).toBe(0);
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(0, 3)]).toEqual(BOM);
+    expect(bytes.indexOf(Buffer.from(BOM), 3)).toBe(-1);
+    expect(pythonCsvRows(bytes, ',').map((row) => row[0])).toEqual(['id', 'lead_24', 'lead_25', 'lead_26']);
+  });
+});
