@@ -1,6 +1,7 @@
 import type { Lead, LeadsPage } from './types.js';
 import { isRecord, MalformedResponseError } from './errors.js';
-import { isExactNumber } from './exact-json.js';
+import { isExactNumber, jsonText } from './exact-json.js';
+import { heldInvalidUtf8 } from './utf8-json.js';
 
 /**
  * Reads one page of the list-leads endpoint, whatever documented shape it
@@ -22,6 +23,24 @@ export function parseLeadsPage(body: unknown): LeadsPage {
   return {
     rows: rows as Lead[],
     nextPageToken: readToken(report.next_page_token, 'data.report') ?? readToken(data.next_page_token, 'data'),
+    ...(heldInvalidUtf8(body) ? { invalidUtf8: true as const } : {}),
+  };
+}
+
+/**
+ * A check of every page read that warns once, on the first page whose body
+ * held bytes that are not UTF-8, naming the first lead with a U+FFFD where
+ * they were. Decoding them as U+FFFD (and saying so) keeps every other value;
+ * failing would lose them all.
+ */
+export function invalidUtf8Check(warn: (message: string) => void): (page: LeadsPage) => void {
+  let warned = false;
+  return (page) => {
+    if (warned || page.invalidUtf8 !== true) return;
+    warned = true;
+    const lead = page.rows.find((row) => jsonText(row).includes('\uFFFD'));
+    const where = lead === undefined ? 'around the leads' : `in lead ${JSON.stringify(String(lead.id))}`;
+    warn(`the API sent bytes that are not UTF-8 ${where}: written as U+FFFD (the replacement character)`);
   };
 }
 

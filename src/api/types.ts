@@ -27,4 +27,6 @@ export interface LeadsPage {
   rows: Lead[];
   /** null when this is the last page. */
   nextPageToken: string | null;
+  /** The body held bytes that are not UTF-8, decoded as U+FFFD (see invalidUtf8Check). */
+  invalidUtf8?: true;
 }

@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { hasInexactNumber, parseExactly } from './exact-json.js';
 
 const BACKSLASH_U = Buffer.from('\\u');
@@ -22,6 +22,20 @@ const HIGH = /[\u0080-\u00ff]/;
  * (see exact-json.ts).
  */
 export function parseUtf8Json(bytes: Buffer): unknown {
+  const value = parseBody(bytes);
+  // Invalid bytes were decoded as U+FFFD, as TextDecoder does; remembered so the reader can be told.
+  if (typeof value === 'object' && value !== null && !isAscii(bytes) && !isUtf8(bytes)) undecodable.add(value);
+  return value;
+}
+
+const undecodable = new WeakSet<object>();
+
+/** True when the body `value` was parsed from held bytes that are not UTF-8 (now U+FFFD). */
+export function heldInvalidUtf8(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && undecodable.has(value);
+}
+
+function parseBody(bytes: Buffer): unknown {
   numbersSeen = false;
   const ascii = isAscii(bytes);
   const viaLatin1 = ascii || !bytes.includes(BACKSLASH_U);

@@ -20,8 +20,11 @@ export interface ExportJob {
    * already read: true stops paging early (the rest is known to be delivered).
    */
   done?: ((page: FetchedPage) => boolean) | undefined;
-  /** Told when a page repeats rows already read: the listing shifted (leads were captured) while it was paged. */
-  onRepeats?: ((page: FetchedPage, repeats: number) => void) | undefined;
+  /**
+   * Told of every page read, with how many of its rows repeat rows already
+   * read: the listing shifted (leads were captured) while it was paged.
+   */
+  onRead?: ((page: FetchedPage, repeats: number) => void) | undefined;
 }
 
 export interface ExportProgress {
@@ -61,7 +64,6 @@ function selectLeads(page: FetchedPage, job: ExportJob): { fresh: Lead[]; select
     if (job.keep === undefined || job.keep(lead)) selected.push(lead);
   }
   job.deduper.endPage();
-  const repeats = page.rows.length - fresh.length;
-  if (repeats > 0) job.onRepeats?.(page, repeats);
+  job.onRead?.(page, page.rows.length - fresh.length);
   return { fresh, selected };
 }

@@ -4,7 +4,7 @@ import type { Lead } from '../api/types.js';
 import { ColumnSet } from '../leads/column-set.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
 import { CsvSpool } from './csv-spool.js';
-import { csvRecords, csvStart, type CsvStyle } from './csv-text.js';
+import { csvRecords, csvStart, LoneSurrogateCheck, type CsvStyle } from './csv-text.js';
 import { holdErrors } from './hold-errors.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
@@ -33,6 +33,7 @@ abstract class CsvSinkBase implements LeadSink {
   protected readonly bom: boolean;
   protected readonly style: CsvStyle;
   protected readonly release: () => void;
+  protected readonly surrogates: LoneSurrogateCheck;
   #count = 0;
 
   constructor(options: SinkOptions, protected readonly columnSet: ColumnSet) {
@@ -41,6 +42,7 @@ abstract class CsvSinkBase implements LeadSink {
     this.bom = options.bom === true;
     this.style = { delimiter: options.delimiter ?? ',', escapeFormulas: options.escapeFormulas !== false };
     this.release = holdErrors(options.out);
+    this.surrogates = new LoneSurrogateCheck(options.onWarning);
   }
 
   get count(): number {
@@ -74,7 +76,9 @@ class StreamingCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
-    const text = this.#takeHeader() + csvRecords(leads, this.columnSet, false, this.style);
+    const records = csvRecords(leads, this.columnSet, false, this.style);
+    this.surrogates.check(leads, records);
+    const text = this.#takeHeader() + records;
     return writeChunk(this.out, text);
   }
 
@@ -113,6 +117,7 @@ class SpooledCsvSink extends CsvSinkBase {
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
     const text = csvRecords(leads, this.columnSet, true, this.style);
+    this.surrogates.check(leads, text);
     this.#spool ??= new CsvSpool(this.#tmpDir, this.style.delimiter);
     return this.#spool.append(text, this.columnSet.size);
   }

@@ -88,6 +88,42 @@ function csvCell(value: unknown, escapeFormulas: boolean): string {
   return String(value);
 }
 
+/**
+ * A lone UTF-16 surrogate (a `\ud83d` escape with no partner, legal in JSON)
+ * has no UTF-8 form: the writer puts U+FFFD in its place. This tells the user
+ * so, once per output, naming the first lead it happened to.
+ */
+export class LoneSurrogateCheck {
+  readonly #warn: ((message: string) => void) | undefined;
+  #warned = false;
+
+  constructor(warn: ((message: string) => void) | undefined) {
+    this.#warn = warn;
+  }
+
+  /** Checks a page's CSV text (a native scan); only a page that fails is searched for the lead. */
+  check(leads: readonly Lead[], text: string): void {
+    if (this.#warned || isWellFormed(text)) return;
+    const lead = leads.find(holdsLoneSurrogate);
+    if (lead === undefined) return;
+    this.#warned = true;
+    this.#warn?.(
+      `lead ${JSON.stringify(String(lead.id))} holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which UTF-8 cannot carry: ` +
+        'written to the CSV as U+FFFD (JSONL and JSON keep the escape)',
+    );
+  }
+}
+
+function holdsLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return !isWellFormed(value);
+  return typeof value === 'object' && value !== null && Object.values(value).some(holdsLoneSurrogate);
+}
+
+// String.prototype.isWellFormed is in Node 20 but not in the ES2023 typings.
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 function csvField(text: string, needsQuotes: RegExp): string {
   return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -1,7 +1,7 @@
 import type { Lead } from '../api/types.js';
 import { ColumnSet } from '../leads/column-set.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
-import { csvRecords, csvStart, type CsvStyle } from './csv-text.js';
+import { csvRecords, csvStart, LoneSurrogateCheck, type CsvStyle } from './csv-text.js';
 
 export interface GrowingCsvOptions {
   /** Fixed columns (--columns): nothing is added. */
@@ -12,6 +12,8 @@ export interface GrowingCsvOptions {
   style: CsvStyle;
   /** Told about columns that appear after the header was written. */
   onNewColumns?: ((names: readonly string[], firstIndex: number) => void) | undefined;
+  /** Told once when a value cannot be written as it is (a lone surrogate). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 /**
@@ -24,10 +26,12 @@ export class GrowingCsv {
   readonly #columns: ColumnSet;
   readonly #grow: boolean;
   readonly #options: GrowingCsvOptions;
+  readonly #surrogates: LoneSurrogateCheck;
   #started = false;
 
   constructor(options: GrowingCsvOptions) {
     this.#options = options;
+    this.#surrogates = new LoneSurrogateCheck(options.onWarning);
     this.#grow = options.columns === undefined;
     this.#columns = new ColumnSet(options.columns ?? BASE_COLUMNS);
   }
@@ -43,6 +47,7 @@ export class GrowingCsv {
     const { style } = this.#options;
     const records = csvRecords(leads, this.#columns, this.#grow, style);
     const width = this.#columns.size;
+    this.#surrogates.check(leads, records);
     if (this.#started && width > before) this.#options.onNewColumns?.(this.#columns.names.slice(before), before);
     const start = this.#started ? '' : csvStart(this.#columns.names, this.#options.header, this.#options.bom, style);
     this.#started = true;

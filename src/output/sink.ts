@@ -40,6 +40,8 @@ export interface SinkOptions {
   knownColumns?: readonly string[];
   /** csv only: where to spool (default os.tmpdir()). */
   tmpDir?: string;
+  /** csv only: told once when a value cannot be written as it is (a lone surrogate). */
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export type OutputFormat = 'csv' | 'jsonl' | 'json';

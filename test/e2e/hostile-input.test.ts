@@ -371,13 +371,45 @@ describe.concurrent('hostile rows that are exported faithfully', SLOW, () => {
     const tail = Buffer.from('y","field_type":"text","field_value":"ok ✓"}]}],"next_page_token":null}}}');
     const body = Buffer.concat([head, invalid, mid, Buffer.from([0xfe]), tail]);
     const [csv, lines] = await Promise.all([exportBody(body, 'csv'), exportBody(body, 'jsonl')]);
-    for (const result of [csv, lines]) expectSuccess(result);
+    for (const result of [csv, lines]) {
+      expect(result.code).toBe(0);
+      // One warning naming the lead, however many bad bytes.
+      expect(result.stderr).toBe('robofy: warning: the API sent bytes that are not UTF-8 in lead "utf8": written as U+FFFD (the replacement character)\n');
+    }
     expect(parseCsv(csv.stdout)).toEqual([
       [...BASE_COLUMNS, 'name', 'x\uFFFDy'],
       ['utf8', ...BASE_VALUES, decoded, 'ok ✓'],
     ]);
     expect(jsonl(lines.stdout)).toEqual([
       { id: 'utf8', created_at: CREATED, source: 'chatbot', page_url: 'https://example.com/', ip_address: '192.0.2.1', name: decoded, 'x\uFFFDy': 'ok ✓' },
+    ]);
+  });
+
+  it('a lone surrogate stays the same escape in JSONL and JSON; in CSV it is U+FFFD, said once', async ({ expect }) => {
+    const rows = (id: string): string =>
+      `{"id":"${id}","created_at":"${CREATED}","source":"chatbot","page_url":"https://example.com/","ip_address":"192.0.2.1",` +
+      `"lead_data":[{"field_name":"note","field_type":"text","field_value":"a\\ud83db"},{"field_name":"pair","field_type":"text","field_value":"\\ud83d\\ude00"}]}`;
+    const body = `{"message":"ok","data":{"report":{"rows":[${rows('s1')},${rows('s2')}],"next_page_token":null}}}`;
+    const [csv, lines, json, raw] = await Promise.all([
+      exportBody(body, 'csv'),
+      exportBody(body, 'jsonl'),
+      exportBody(body, 'json'),
+      exportBody(body, 'json', ['--raw']),
+    ]);
+    for (const result of [lines, json, raw]) expectSuccess(result);
+    const flat = (id: string): string =>
+      `{"id":"${id}","created_at":"${CREATED}","source":"chatbot","page_url":"https://example.com/","ip_address":"192.0.2.1","note":"a\\ud83db","pair":"😀"}`;
+    expect(lines.stdout).toBe(`${flat('s1')}\n${flat('s2')}\n`);
+    expect(json.stdout).toBe(`[\n${flat('s1')},\n${flat('s2')}\n]\n`);
+    expect(raw.stdout).toContain('"field_value":"a\\ud83db"');
+    expect(csv.code).toBe(0);
+    expect(csv.stderr).toBe(
+      'robofy: warning: lead "s1" holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which UTF-8 cannot carry: ' +
+        'written to the CSV as U+FFFD (JSONL and JSON keep the escape)\n',
+    );
+    expect(parseCsv(csv.stdout).slice(1)).toEqual([
+      ['s1', ...BASE_VALUES, 'a\uFFFDb', '😀'],
+      ['s2', ...BASE_VALUES, 'a\uFFFDb', '😀'],
     ]);
   });
 

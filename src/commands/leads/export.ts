@@ -4,6 +4,7 @@ import { paginateLeads } from '../../api/paginate.js';
 import { LeadDeduper } from '../../leads/dedupe.js';
 import { createTimeFilter } from '../../leads/time-filter.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
+import { invalidUtf8Check } from '../../api/leads-page.js';
 import type { Lead } from '../../api/types.js';
 import { createSink, type LeadSink, type OutputFormat } from '../../output/sink.js';
 import { exportLeads } from '../../export/export-leads.js';
@@ -134,8 +135,9 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     const destination = await openDestination(options.output, io.stdout);
     const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
       paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
-    const sink = openSink(options, destination, incremental, csv);
+    const sink = openSink(options, destination, incremental, csv, progress);
     const shifts = listingShifts(io);
+    const checkText = invalidUtf8Check((message) => progress.warn(message));
     try {
       const result = await exportLeads({
         pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
@@ -145,7 +147,10 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
         limit: options.limit,
         signal: io.signal,
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
-        onRepeats: options.verbose ? (page, repeats) => shifts.repeated(page.number, repeats) : undefined,
+        onRead: (page, repeats) => {
+          if (repeats > 0 && options.verbose) shifts.repeated(page.number, repeats);
+          checkText(page);
+        },
         onPage: (written, done) => {
           incremental?.record(written, io.now());
           if (progress.active) progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
@@ -216,9 +221,11 @@ function openSink(
   destination: Destination,
   incremental: IncrementalExport | undefined,
   csv: CsvRun | undefined,
+  progress: Progress,
 ): LeadSink {
   return createSink(options.format, {
     out: destination.out,
+    onWarning: (message) => progress.warn(message),
     raw: options.raw,
     header: options.header,
     escapeFormulas: options.escapeFormulas,

@@ -9,7 +9,7 @@ import { formatPrettyLead, stdoutColorLevel } from '../../output/pretty-lead.js'
 import { writeChunk } from '../../output/write-chunk.js';
 import { escapeForTerminal } from '../../leads/terminal.js';
 import { followLeads, type FollowEvent } from '../../tail/follow-leads.js';
-import { sequentialPages } from '../../tail/poll-pages.js';
+import { checkedPages, sequentialPages } from '../../tail/poll-pages.js';
 import { createTailStatus, type TailStatus } from '../../tail/status.js';
 import { TailState } from '../../tail/tail-state.js';
 import { openDelivery } from '../../deliver/open-delivery.js';
@@ -111,7 +111,7 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
         await openPrinter({ ...options, bom: options.bom && state?.resume === undefined }, io, status, confirm);
     output = opened;
     await followLeads({
-      pages: sequentialPages(client),
+      pages: checkedPages(sequentialPages(client), (message) => status.warn(message)),
       query: options.query,
       signal: AbortSignal.any([io.signal, stop.signal]),
       now: () => io.now(),
@@ -191,6 +191,7 @@ async function createPrinter(
       header: options.header,
       bom: options.bom,
       style: options.csvStyle,
+      onWarning: (message) => status.warn(message),
       onNewColumns: (names, index) =>
         status.warn(
           `new column${names.length > 1 ? 's' : ''} ${names.map((name) => JSON.stringify(escapeForTerminal(name))).join(', ')} ` +
