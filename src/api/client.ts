@@ -44,6 +44,8 @@ export interface GetSpec {
   notFound?: string;
   /** Aborts this request alone (the run's signal aborts all). */
   signal?: AbortSignal;
+  /** Sees a successful response's body before it is parsed; the bytes are valid during the call only. */
+  onBody?: (body: Buffer) => void;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -170,6 +172,7 @@ export class RobofyClient {
         wireBytes: body.wireBytes,
         encoding: body.encoding,
       });
+      if (status >= 200 && status < 300) spec.onBody?.(body.bytes);
       return interpret(status, response.headers, body.bytes, spec, this.#options.now());
     } catch (error) {
       return classifyThrown(error, signal, this.#route);

@@ -44,6 +44,41 @@ export function invalidUtf8Check(warn: (message: string) => void): (page: LeadsP
   };
 }
 
+const TOKEN_KEY = Buffer.from('"next_page_token"');
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+
+/**
+ * The next page's token read straight from a page's bytes, so the next
+ * request need not wait for the page to be parsed. Only when that is
+ * certain: the key appears once (a `"next_page_token"` followed by `:` can
+ * only be a key: a quote inside a string is escaped), and its value is a
+ * plain printable ASCII string. Otherwise undefined, and parseLeadsPage,
+ * which reads both documented places, has the last word either way.
+ */
+export function peekNextPageToken(body: Buffer): string | undefined {
+  const at = body.indexOf(TOKEN_KEY);
+  if (at === -1 || body.indexOf(TOKEN_KEY, at + 1) !== -1) return undefined;
+  let start = skipSpace(body, at + TOKEN_KEY.length);
+  if (body[start] !== COLON) return undefined;
+  start = skipSpace(body, start + 1);
+  if (body[start] !== QUOTE) return undefined;
+  const end = body.indexOf(QUOTE, start + 1);
+  if (end <= start + 1) return undefined;
+  for (let i = start + 1; i < end; i++) {
+    const byte = body[i]!;
+    if (byte < 0x20 || byte >= 0x7f || byte === BACKSLASH) return undefined;
+  }
+  return body.toString('latin1', start + 1, end);
+}
+
+function skipSpace(body: Buffer, from: number): number {
+  let i = from;
+  while (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09) i++;
+  return i;
+}
+
 function checkRow(row: unknown, index: number): void {
   if (!isRecord(row)) throw new MalformedResponseError(`row ${index + 1} is ${describe(row)}, not an object`);
   const id = row.id;

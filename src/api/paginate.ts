@@ -1,6 +1,6 @@
 import { ExitCode, RobofyError } from '../errors.js';
 import { apiPath, type RobofyClient } from './client.js';
-import { parseLeadsPage } from './leads-page.js';
+import { parseLeadsPage, peekNextPageToken } from './leads-page.js';
 import type { LeadsPage } from './types.js';
 
 export interface LeadsQuery {
@@ -44,7 +44,11 @@ export function leadsPath(query: LeadsQuery, token: string | null): string {
  * Every page of one listing, in order. Each page is parsed whole before it is
  * yielded, and the next one is already being fetched while the caller writes
  * this one: pages are sequential (each token comes from the previous page),
- * so this overlap is the only parallelism there is.
+ * so this overlap is the only parallelism there is. While the caller waits
+ * for a page, the next request goes out as soon as that page's token can be
+ * read from its bytes, before the page is parsed (see peekNextPageToken); if
+ * the parsed page names another token, that request is cancelled and the
+ * right one made.
  */
 export async function* paginateLeads(
   client: RobofyClient,
@@ -57,24 +61,43 @@ export async function* paginateLeads(
   const notFound = `project ${query.projectId} / chatbot ${query.chatbotId}`;
   let token = options.startToken ?? null;
   if (token !== null) seen.add(token);
-  let pending: InFlight | undefined = fetchPage(client, query, token, notFound);
+  // The page the loop is waiting for (0: none) and the request made early for the one after it.
+  let awaited = 0;
+  let early: EarlyRequest | undefined;
+  const fetchNumbered = (pageToken: string | null, number: number): InFlight =>
+    fetchPage(client, query, pageToken, notFound, prefetch ? (body) => askEarly(body, number) : undefined);
+  // Only for the awaited page: read-ahead stays one page, however slow the caller.
+  const askEarly = (body: Buffer, number: number): void => {
+    if (number !== awaited) return;
+    const next = peekNextPageToken(body);
+    if (next === early?.token) return;
+    early?.fetch.cancel();
+    early = next === undefined || seen.has(next) || number >= maxPages ? undefined : { token: next, fetch: fetchNumbered(next, number + 1) };
+  };
+  let pending: InFlight | undefined = fetchNumbered(token, 1);
   try {
     for (let number = 1; pending; number++) {
-      const page = await pending.result;
+      awaited = number;
+      const page: LeadsPage = await pending.result;
+      awaited = 0;
       pending = undefined;
-      const next = page.nextPageToken;
+      const next: string | null = page.nextPageToken;
+      const asked: EarlyRequest | undefined = early;
+      early = undefined;
+      if (asked !== undefined && asked.token !== next) asked.fetch.cancel();
       if (next !== null) {
         if (seen.has(next)) throw loopError(next, number);
         if (number >= maxPages) throw tooManyPages(maxPages);
         seen.add(next);
-        if (prefetch) pending = fetchPage(client, query, next, notFound);
+        if (prefetch) pending = asked !== undefined && asked.token === next ? asked.fetch : fetchNumbered(next, number + 1);
       }
       yield { ...page, number, token };
-      if (next !== null && !prefetch) pending = fetchPage(client, query, next, notFound);
+      if (next !== null && !prefetch) pending = fetchNumbered(next, number + 1);
       token = next;
     }
   } finally {
     pending?.cancel();
+    early?.fetch.cancel();
   }
 }
 
@@ -83,10 +106,22 @@ interface InFlight {
   cancel(): void;
 }
 
-function fetchPage(client: RobofyClient, query: LeadsQuery, token: string | null, notFound: string): InFlight {
+/** A request made from a token read before its page was parsed. */
+interface EarlyRequest {
+  token: string;
+  fetch: InFlight;
+}
+
+function fetchPage(
+  client: RobofyClient,
+  query: LeadsQuery,
+  token: string | null,
+  notFound: string,
+  onBody: ((body: Buffer) => void) | undefined,
+): InFlight {
   const controller = new AbortController();
   const result = client
-    .getJson({ path: leadsPath(query, token), notFound, signal: controller.signal })
+    .getJson({ path: leadsPath(query, token), notFound, signal: controller.signal, ...(onBody ? { onBody } : {}) })
     .then(parseLeadsPage);
   // A prefetch the caller never reads (it stopped early) must not surface as an unhandled rejection.
   result.catch(() => undefined);
