@@ -1,14 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ByteWriter } from './byte-writer.js';
-import { writeFully } from './file-writable.js';
 import { RecordPadder } from './record-padder.js';
+import { SPOOL_BUFFER_SIZE, SpoolFile } from './spool-file.js';
 import { flushed, writeChunk } from './write-chunk.js';
-
-/** Spool writes and reads move this much at a time: a handful of syscalls per thousand leads. */
-const BUFFER_SIZE = 1024 * 1024;
 
 /** A run of consecutive records that all have `width` cells. */
 interface Segment {
@@ -23,28 +17,20 @@ interface Segment {
  * segments however many rows go through.
  */
 export class CsvSpool {
-  readonly path: string;
-  readonly #file: Promise<FileHandle>;
-  readonly #writer: ByteWriter;
+  readonly #file: SpoolFile;
   readonly #segments: Segment[] = [];
   readonly #delimiter: string;
-  #opened = false;
 
   constructor(dir: string, delimiter: string) {
+    this.#file = new SpoolFile(dir, 'csv');
     this.#delimiter = delimiter;
-    this.path = join(dir, `robofy-${process.pid}-${randomBytes(8).toString('hex')}.csv.spool`);
-    this.#file = open(this.path, 'wx+', 0o600);
-    // Reported by the first append; this only keeps it from being "unhandled" meanwhile.
-    this.#file.catch(() => undefined);
-    this.#writer = new ByteWriter(BUFFER_SIZE, async (bytes) => writeFully(await this.#file, bytes));
   }
 
   /** Appends CSV `records` that all have `width` cells. */
   append(records: string, width: number): Promise<void> | undefined {
-    if (!this.#opened) return this.#openThenAppend(records, width);
-    const before = this.#writer.total;
-    const pending = this.#writer.writeText(records);
-    const bytes = this.#writer.total - before;
+    const before = this.#file.size;
+    const pending = this.#file.append(records);
+    const bytes = this.#file.size - before;
     const last = this.#segments.at(-1);
     if (last !== undefined && last.width === width) last.bytes += bytes;
     else this.#segments.push({ bytes, width });
@@ -52,19 +38,17 @@ export class CsvSpool {
   }
 
   /** Streams every record to `out`, padding narrower ones with empty cells up to `width`. */
-  async copyTo(out: Writable, width: number, readChunk = BUFFER_SIZE): Promise<void> {
-    await this.#writer.flush();
-    if (!this.#opened) return;
-    const file = await this.#file;
+  async copyTo(out: Writable, width: number, readChunk = SPOOL_BUFFER_SIZE): Promise<void> {
+    await this.#file.flush();
     const input = Buffer.allocUnsafe(readChunk);
     // `out` may hold on to what it is given, so the buffer is reused only once `out` has flushed it.
-    const output = new ByteWriter(BUFFER_SIZE, async (bytes) => {
+    const output = new ByteWriter(SPOOL_BUFFER_SIZE, async (bytes) => {
       await writeChunk(out, bytes);
       await flushed(out);
     });
     const copier = new SegmentCopier(this.#segments, width, this.#delimiter);
     for (let position = 0; ; ) {
-      const { bytesRead } = await file.read(input, 0, input.length, position);
+      const bytesRead = await this.#file.readAt(input, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       await copier.copy(input.subarray(0, bytesRead), output);
@@ -73,17 +57,8 @@ export class CsvSpool {
   }
 
   /** Closes and deletes the file. Never throws. */
-  async remove(): Promise<void> {
-    const file = await this.#file.catch(() => undefined);
-    if (file === undefined) return;
-    await file.close().catch(() => undefined);
-    await rm(this.path, { force: true }).catch(() => undefined);
-  }
-
-  async #openThenAppend(records: string, width: number): Promise<void> {
-    await this.#file;
-    this.#opened = true;
-    await this.append(records, width);
+  remove(): Promise<void> {
+    return this.#file.remove();
   }
 }
 
