@@ -117,7 +117,7 @@ function buildProgram(io: IO): Command {
     });
 
   const leads = program.command('leads').description('export and follow leads');
-  leads.command('export').description('export leads to CSV, JSONL or JSON');
+  leads.command('export').description('export leads to CSV, JSONL, JSON or an Excel workbook (xlsx)');
   leads.command('tail').description('follow new leads as they are captured');
   configureExport(leads.commands[0]!, io);
   configureTail(leads.commands[1]!, io);
@@ -131,6 +131,7 @@ function configureExport(command: Command, io: IO): void {
         'csv',
         'jsonl',
         'json',
+        'xlsx',
       ]),
     )
     .option('-o, --output <file>', 'write to this file, atomically (default or "-": stdout)')
@@ -279,7 +280,9 @@ Examples:
   $ robofy leads export -p 12 -c abc --format jsonl | jq -r .email
   $ robofy leads export -p 12 -c abc -o leads.csv --since 7d --columns created_at,name,email
   $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl
-  $ robofy leads export -p 12 -c abc --state ~/.robofy/abc.state --forward-to https://crm.example.com/hooks/robofy`;
+  $ robofy leads export -p 12 -c abc --state ~/.robofy/abc.state --forward-to https://crm.example.com/hooks/robofy
+  $ robofy leads export -p 12 -c abc -o leads.xlsx
+  $ robofy leads export -p 12 -c abc --bom --delimiter ';' -o leads.csv`;
 
 const TAIL_EXAMPLES = `
 Examples:

@@ -13,7 +13,6 @@ import { FORMATS, SETTING_KEYS, isSettingKey, type SettingKey } from './setting-
 
 export { SETTING_KEYS, type SettingKey } from './setting-keys.js';
 
-
 export interface SettingDefinition {
   /** The profile field in the config file. */
   field: 'project' | 'chatbot' | 'format' | 'apiUrl' | 'overlap' | 'interval';
@@ -53,7 +52,7 @@ export const SETTINGS: Record<SettingKey, SettingDefinition> = {
     field: 'format',
     env: 'ROBOFY_FORMAT',
     flag: '--format',
-    description: 'output format: csv, jsonl, json (export) or pretty (tail)',
+    description: 'output format: csv, jsonl, json, xlsx (export) or pretty (tail)',
     normalise: (label, value) => {
       const format = value.trim();
       if (!(FORMATS as readonly string[]).includes(format)) {

@@ -6,7 +6,7 @@ export const SETTING_KEYS = ['project', 'chatbot', 'format', 'api-url', 'overlap
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 /** Every format some command writes; each command uses a stored one only if it can write it. */
-export const FORMATS = ['csv', 'jsonl', 'json', 'pretty'] as const;
+export const FORMATS = ['csv', 'jsonl', 'json', 'xlsx', 'pretty'] as const;
 
 /** The settings whose values are a closed list (completed by the shell, listed in errors). */
 export const SETTING_CHOICES: Partial<Record<SettingKey, readonly string[]>> = { format: FORMATS };

@@ -95,13 +95,16 @@ function csvCell(value: unknown, escapeFormulas: boolean): string {
  */
 export class LoneSurrogateCheck {
   readonly #warn: ((message: string) => void) | undefined;
+  readonly #output: string;
   #warned = false;
 
-  constructor(warn: ((message: string) => void) | undefined) {
+  /** `output` names what the U+FFFD is written to (`CSV`, `workbook`). */
+  constructor(warn: ((message: string) => void) | undefined, output = 'CSV') {
     this.#warn = warn;
+    this.#output = output;
   }
 
-  /** Checks a page's CSV text (a native scan); only a page that fails is searched for the lead. */
+  /** Checks a page's text (a native scan); only a page that fails is searched for the lead. */
   check(leads: readonly Lead[], text: string): void {
     if (this.#warned || isWellFormed(text)) return;
     const lead = leads.find(holdsLoneSurrogate);
@@ -109,7 +112,7 @@ export class LoneSurrogateCheck {
     this.#warned = true;
     this.#warn?.(
       `lead ${JSON.stringify(String(lead.id))} holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which UTF-8 cannot carry: ` +
-        'written to the CSV as U+FFFD (JSONL and JSON keep the escape)',
+        `written to the ${this.#output} as U+FFFD (JSONL and JSON keep the escape)`,
     );
   }
 }

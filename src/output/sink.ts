@@ -3,6 +3,7 @@ import type { Lead } from '../api/types.js';
 import { createCsvSink } from './csv-sink.js';
 import type { CsvDelimiter } from './csv-text.js';
 import { JSON_ARRAY, JSONL, JsonSink } from './json-sink.js';
+import { XlsxSink } from './xlsx/xlsx-sink.js';
 
 export interface LeadSink {
   /** Writes one page of leads (already filtered and deduplicated). May return a promise for backpressure. */
@@ -13,7 +14,7 @@ export interface LeadSink {
   abort(): Promise<void>;
   /** How many leads were written so far. */
   readonly count: number;
-  /** CSV: the columns of the header, in order (known once finished); null for JSON formats. */
+  /** CSV and xlsx: the columns of the header, in order (known once finished); null for JSON formats. */
   readonly columns: readonly string[] | null;
 }
 
@@ -38,13 +39,13 @@ export interface SinkOptions {
   bom?: boolean;
   /** csv only: columns an earlier run wrote (--state), kept first and in this order so appends line up. */
   knownColumns?: readonly string[];
-  /** csv only: where to spool (default os.tmpdir()). */
+  /** csv and xlsx: where to spool (default os.tmpdir()). */
   tmpDir?: string;
-  /** csv only: told once when a value cannot be written as it is (a lone surrogate). */
+  /** Told what the output could not hold as it was: csv once, a lone surrogate; xlsx a value cut to fit a cell, a sheet full. */
   onWarning?: ((message: string) => void) | undefined;
 }
 
-export type OutputFormat = 'csv' | 'jsonl' | 'json';
+export type OutputFormat = 'csv' | 'jsonl' | 'json' | 'xlsx';
 
 export function createSink(format: OutputFormat, options: SinkOptions): LeadSink {
   switch (format) {
@@ -54,5 +55,7 @@ export function createSink(format: OutputFormat, options: SinkOptions): LeadSink
       return new JsonSink(options, JSONL);
     case 'json':
       return new JsonSink(options, JSON_ARRAY);
+    case 'xlsx':
+      return new XlsxSink(options);
   }
 }

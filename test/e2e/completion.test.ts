@@ -35,7 +35,7 @@ const CASES: [string, string[]][] = [
   ['robofy lo', ['login', 'logout']],
   ['robofy leads ', ['export', 'tail', 'help']],
   ['robofy leads export --f', ['--format', '--forward-to']],
-  ['robofy leads export --format ', ['csv', 'jsonl', 'json']],
+  ['robofy leads export --format ', ['csv', 'jsonl', 'json', 'xlsx']],
   ['robofy leads tail --format j', ['jsonl']],
   ['robofy leads tail -p 12 --format ', ['pretty', 'jsonl', 'csv']],
   ['robofy --profile ', ['default', 'acme', 'beta.eu']],
@@ -44,7 +44,7 @@ const CASES: [string, string[]][] = [
   ['robofy config set ', ['project', 'chatbot', 'format', 'api-url', 'overlap', 'interval']],
   ['robofy config get ch', ['chatbot']],
   ['robofy config unset --profile acme i', ['interval']],
-  ['robofy config set format ', ['csv', 'jsonl', 'json', 'pretty']],
+  ['robofy config set format ', ['csv', 'jsonl', 'json', 'xlsx', 'pretty']],
   ['robofy completion ', ['bash', 'zsh', 'fish']],
   ['robofy whoami --', ['--api-url', '--json', '--help', '--version', '--profile']],
   // A value robofy cannot list: nothing, so the shell completes file names.
@@ -95,10 +95,10 @@ describe.concurrent('shell completion', SLOW, () => {
       'words=(robofy leads export --format ""); CURRENT=5; _robofy',
       'words=(robofy --profile ""); CURRENT=3; _robofy',
     ].join('\n');
-    expect(shell('zsh', ['-f'], env, script)).toBe('_robofy\ncsv jsonl json | csv jsonl json\ndefault acme beta.eu | default acme beta.eu\n');
+    expect(shell('zsh', ['-f'], env, script)).toBe('_robofy\ncsv jsonl json xlsx | csv jsonl json xlsx\ndefault acme beta.eu | default acme beta.eu\n');
     // Descriptions beside the candidates, as zsh lists them.
     const described = shell('zsh', ['-f'], env, `${script}\nwords=(robofy leads ""); CURRENT=3; _robofy`).split('\n')[3];
-    expect(described).toBe('export  -- export leads to CSV, JSONL or JSON tail  -- follow new leads as they are captured help  -- display help for command | export tail help');
+    expect(described).toBe('export  -- export leads to CSV, JSONL, JSON or an Excel workbook (xlsx) tail  -- follow new leads as they are captured help  -- display help for command | export tail help');
   });
 
   it.skipIf(!HAS_FISH)('fish: the script parses and fish completes from it', async ({ expect }) => {

@@ -60,7 +60,7 @@ describe.concurrent('config set, get, unset', SLOW, () => {
     { args: ['unset', 'key'], message: 'unknown setting "key"' },
     { args: ['set', 'project', 'twelve'], message: 'project must be a whole number of at least 0, got "twelve"' },
     { args: ['set', 'project', '-1'], message: 'project must be a whole number' },
-    { args: ['set', 'format', 'xml'], message: 'format must be one of csv, jsonl, json, pretty, got "xml"' },
+    { args: ['set', 'format', 'xml'], message: 'format must be one of csv, jsonl, json, xlsx, pretty, got "xml"' },
     { args: ['set', 'chatbot', 'a b'], message: 'chatbot must not contain spaces' },
     { args: ['set', 'api-url', 'ftp://x.example'], message: 'invalid API URL (http or https only)' },
     { args: ['set', 'api-url', 'http://example.com'], message: 'refusing to send the API key over plain http to example.com' },

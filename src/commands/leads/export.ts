@@ -83,7 +83,10 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
 }
 
 function checkCombinations(options: ExportOptions): void {
-  if (options.raw && options.format === 'csv') throw new UsageError('--raw works with --format jsonl or json, not csv');
+  if (options.raw && (options.format === 'csv' || options.format === 'xlsx')) {
+    throw new UsageError(`--raw works with --format jsonl or json, not ${options.format}`);
+  }
+  if (options.format === 'xlsx') checkXlsxCombinations(options);
   if (options.raw && options.columns) throw new UsageError('--raw writes leads as they are: it cannot be combined with --columns');
   if (options.state && options.limit !== undefined) {
     throw new UsageError('--limit cannot be combined with --state: the leads it skips would never be exported');
@@ -104,13 +107,24 @@ function checkDeliveryCombinations(options: ExportOptions, format: string | unde
   }
 }
 
+function checkXlsxCombinations(options: ExportOptions): void {
+  if (options.state) throw new UsageError('--state cannot be combined with --format xlsx: a workbook cannot be appended to; use csv or jsonl');
+  if (!options.header) throw new UsageError('--no-header works with --format csv: a workbook always has its header row');
+}
+
+/** A workbook is binary: on a terminal it would only garble the screen. */
+function checkTerminal(options: ExportOptions, stdoutIsTTY: boolean): void {
+  if (options.format !== 'xlsx' || options.output !== undefined || !stdoutIsTTY) return;
+  throw new UsageError('an xlsx workbook is binary and stdout is a terminal: write it to a file with -o leads.xlsx, or redirect stdout');
+}
+
 function formatFromPath(path: string | undefined): OutputFormat | undefined {
-  const extension = path?.toLowerCase().match(/\.(csv|jsonl|ndjson|json)$/)?.[1];
+  const extension = path?.toLowerCase().match(/\.(csv|jsonl|ndjson|json|xlsx)$/)?.[1];
   if (extension === 'ndjson') return 'jsonl';
   return extension as OutputFormat | undefined;
 }
 
-const EXPORT_FORMATS: readonly OutputFormat[] = ['csv', 'jsonl', 'json'];
+const EXPORT_FORMATS: readonly OutputFormat[] = ['csv', 'jsonl', 'json', 'xlsx'];
 
 export async function runExport(given: Record<string, unknown>, io: IO): Promise<void> {
   // A stored format other than jsonl does not stop delivery: leads are always sent as JSON lines.
@@ -121,6 +135,7 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     const { runDeliveringExport } = await import('./export-delivery.js');
     return runDeliveringExport(options, options.delivery, io, settings);
   }
+  checkTerminal(options, io.stdoutIsTTY);
   const started = io.now();
   const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
   const client = await connect(io, { ...options, settings });
