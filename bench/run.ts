@@ -9,12 +9,12 @@
  * CPU and event loop are never the measured process's):
  *   - wall time, CPU time and peak RSS of the real CLI
  *     (`node bin/robofy.js leads export --project 12 --chatbot abc --format F -o FILE --quiet`)
- *     to CSV, JSONL and JSON, for 100,000 and 1,000,000 leads: page size 100,
+ *     to CSV, JSONL, JSON and xlsx, for 100,000 and 1,000,000 leads: page size 100,
  *     ten form fields a lead, listed oldest first, and the last 10% of the
  *     listing carries two more fields (`company`, `source`), so CSV only learns
  *     its full header near the end;
  *   - the same for 100,000 leads with 20 ms of server latency per page, CSV and
- *     JSONL (1,000,000 would be 10,000 pages x 20 ms = 200 s a run);
+ *     JSONL, not xlsx (1,000,000 would be 10,000 pages x 20 ms = 200 s a run);
  *   - two floors (bench/floor.ts), minimal clients that fetch and JSON.parse
  *     the same pages over one keep-alive connection and discard them: one on
  *     node:http (`Buffer.concat`, `toString`, `JSON.parse`), the reference for
@@ -100,7 +100,9 @@ const LATENCY_MS = 20;
 /** Pages fetched, unmeasured, from each fresh fake API before measuring. */
 const WARMUP_PAGES = QUICK ? 20 : 300;
 const FORMATS = ['csv', 'jsonl', 'json'] as const;
-type Format = (typeof FORMATS)[number];
+/** xlsx runs on the no-latency sets only, beside csv: its targets are relative to csv and its peak RSS. */
+const WITH_XLSX = [...FORMATS, 'xlsx'] as const;
+type Format = (typeof WITH_XLSX)[number];
 /** With latency the sleep dominates; JSON writes what JSONL writes, so it is left out there. */
 const LATENCY_FORMATS = ['csv', 'jsonl'] as const;
 /** A measured child that runs longer than this is killed and the bench fails. */
@@ -392,6 +394,7 @@ async function checkExport(path: string, format: Format, leads: number): Promise
     if (lines !== leads) throw new Error(`jsonl export has ${lines} lines, expected ${leads}`);
   }
   if (format === 'json' && !head.startsWith('[')) throw new Error('json export does not start with [');
+  if (format === 'xlsx' && !head.startsWith('PK')) throw new Error('xlsx export is not a zip');
 }
 
 async function readHead(path: string, bytes: number): Promise<string> {
@@ -583,7 +586,7 @@ interface Scenario {
 /** What is measured, set by set; each set gets its own fake API process. */
 function scenarios(withPeer: boolean): Scenario[] {
   const floor = floorClient(FLOOR, 'floor (node:http)', 'node-http');
-  const exports = FORMATS.map(robofyClient);
+  const exports = WITH_XLSX.map(robofyClient);
   return [
     {
       set: { leads: SMALL, latencyMs: 0 },
@@ -706,6 +709,18 @@ function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[], peer
     const speedup = peer.ms / csv.ms;
     const cpu = peer.cpuMs !== undefined && csv.cpuMs !== undefined ? `, CPU ${(peer.cpuMs / csv.cpuMs).toFixed(1)}×` : '';
     targets.push({ name: `No latency, ≥ 2× faster than the Python peer (${fmtInt(SMALL)} leads, CSV)`, verdict: verdict(speedup >= 2), detail: `${speedup.toFixed(1)}×${cpu}` });
+  }
+
+  // xlsx: a workbook, typed and zipped, within twice the CSV export's time; bounded memory.
+  const xlsx = find('xlsx', SMALL, 0);
+  if (xlsx && csv) {
+    const ratio = xlsx.ms / csv.ms;
+    const cpu = xlsx.cpuMs !== undefined && csv.cpuMs !== undefined ? `, CPU ${fmtRatio(xlsx.cpuMs / csv.cpuMs)}` : '';
+    targets.push({ name: `No latency, xlsx ≤ 2× csv (${fmtInt(SMALL)} leads)`, verdict: verdict(ratio <= 2), detail: `${fmtRatio(ratio)}${cpu}` });
+  }
+  const xlsxLarge = find('xlsx', LARGE, 0)?.rssKB;
+  if (xlsxLarge !== undefined) {
+    targets.push({ name: `Peak RSS < 150 MB, xlsx, ${fmtInt(LARGE)} leads`, verdict: verdict(xlsxLarge < 150 * 1024), detail: fmtMB(xlsxLarge) });
   }
 
   // Latency.
