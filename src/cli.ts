@@ -147,6 +147,7 @@ function configureExport(command: Command, io: IO): void {
     .option('--state <file>', 'incremental export: output only leads that no earlier run with this state file output')
     .option('--resume', 'with --output: keep what a failed export fetched, and continue it on the next --resume run')
     .option('--overlap <duration>', 'with --state: how late a lead may show up and still be exported (default 24h)')
+    .option('--concurrency <n>', 'with several chatbots: how many listings are read at once (1-16)', '4')
     .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp());
   addDeliveryOptions(command, '4xx, or still failing after --retries')
     .addHelpText('after', EXPORT_EXAMPLES)
@@ -222,8 +223,9 @@ function configureConfig(config: Command, io: IO): void {
 
 function addLeadsQueryOptions(command: Command): Command {
   return command
-    .option('-p, --project <id>', 'project id, an integer (env: ROBOFY_PROJECT; or `robofy config set project`)')
-    .option('-c, --chatbot <id>', 'chatbot id (env: ROBOFY_CHATBOT; or `robofy config set chatbot`)')
+    .option('-p, --project <id>', 'project id, an integer, of the chatbots named without one (env: ROBOFY_PROJECT; or `robofy config set project`)')
+    .option('-c, --chatbot <id>', 'chatbot id, or PROJECT/CHATBOT; repeat for several (env: ROBOFY_CHATBOT; or `robofy config set chatbot`)', collect)
+    .option('--chatbots-from <file>', 'read chatbots from a file, one PROJECT/CHATBOT a line ("-": stdin)')
     .option('--session <id>', 'only leads of this chat session')
     .addOption(apiUrlOption())
     .option('--retries <n>', 'retries of a failed request (429, 5xx, network)', '5')
@@ -242,7 +244,7 @@ function addDeliveryOptions(command: Command, refused: string): Command {
     .addOption(new Option('--retry-wait <seconds>', 'the first retry of a delivery waits this long; it doubles each time').hideHelp());
 }
 
-/** -H values, in order. `--header` shares its name with csv's `--no-header`, whose default (true) comes first. */
+/** Repeated values (-c, -H), in order. `--header` shares its name with csv's `--no-header`, whose default (true) comes first. */
 function collect(value: string, previous: unknown): string[] {
   return [...(Array.isArray(previous) ? (previous as string[]) : []), value];
 }
@@ -282,7 +284,9 @@ Examples:
   $ robofy leads export -p 12 -c abc --format jsonl --state ~/.robofy/abc.state >> leads.jsonl
   $ robofy leads export -p 12 -c abc --state ~/.robofy/abc.state --forward-to https://crm.example.com/hooks/robofy
   $ robofy leads export -p 12 -c abc -o leads.xlsx
-  $ robofy leads export -p 12 -c abc --bom --delimiter ';' -o leads.csv`;
+  $ robofy leads export -p 12 -c abc --bom --delimiter ';' -o leads.csv
+  $ robofy leads export -p 12 -c abc -c def -c 31/xyz -o leads.csv
+  $ robofy leads export --chatbots-from chatbots.txt -o 'exports/{project}-{chatbot}.csv'`;
 
 const TAIL_EXAMPLES = `
 Examples:
@@ -291,4 +295,5 @@ Examples:
   $ robofy leads tail -p 12 -c abc --interval 30 --since 1h
   $ robofy leads tail -p 12 -c abc --format jsonl --state ~/.robofy/abc.tail >> leads.jsonl
   $ robofy leads tail -p 12 -c abc --forward-to http://localhost:3000/lead -H "Authorization: Bearer $CRM_TOKEN" --state ~/.robofy/abc.tail
-  $ robofy leads tail -p 12 -c abc --exec './notify-sales.sh' --dead-letter failed-leads.jsonl`;
+  $ robofy leads tail -p 12 -c abc --exec './notify-sales.sh' --dead-letter failed-leads.jsonl
+  $ robofy leads tail -c 12/abc -c 31/xyz --format jsonl`;

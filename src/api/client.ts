@@ -10,6 +10,7 @@ import { loadUndici, type UndiciParts } from './undici.js';
 import { parseUtf8Json } from './utf8-json.js';
 import { apiErrorFor, MalformedResponseError, parseErrorBody } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import { RateGate } from './rate-gate.js';
 
 export interface ClientOptions {
   apiUrl: string;
@@ -75,6 +76,7 @@ export class RobofyClient {
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #bodies = new BodyReader();
+  readonly #gate = new RateGate();
 
   private constructor(options: ClientOptions, undici: UndiciParts, network: NetworkRoute) {
     this.#options = options;
@@ -132,6 +134,7 @@ export class RobofyClient {
         });
       }
       const waitMs = this.#waitBeforeRetry(attempt, failure);
+      if (failure.rateLimited) this.#gate.closeFor(waitMs);
       this.#retries++;
       this.#options.onEvent?.({ type: 'retry', path: spec.path, attempt, waitMs, reason: failure.error.message });
       const linked = linkSignals(this.#options.signal, spec.signal);
@@ -148,8 +151,14 @@ export class RobofyClient {
   }
 
   async #attempt(spec: GetSpec, attempt: number): Promise<AttemptResult> {
-    const started = this.#options.now();
     const { signal, release } = linkSignals(this.#options.signal, spec.signal);
+    try {
+      await this.#gate.pass(signal);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const started = this.#options.now();
     try {
       const response = await this.#request.call(this.#dispatcher, {
         origin: this.#origin,
@@ -208,6 +217,8 @@ interface RetryableFailure {
   ok: false;
   error: Error;
   retryAfterMs?: number | undefined;
+  /** A 429 or a Retry-After: the limit is the key's, so every request of the run waits. */
+  rateLimited?: boolean | undefined;
 }
 type AttemptResult = { ok: true; body: unknown } | RetryableFailure;
 
@@ -233,7 +244,8 @@ function interpret(
   }
   const error = apiErrorFor(parseErrorBody(status, body.toString('utf8')), spec.notFound);
   if (!isRetryableStatus(status)) throw error;
-  return { ok: false, error, retryAfterMs: parseRetryAfter(headers['retry-after'], now) };
+  const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
+  return { ok: false, error, retryAfterMs, rateLimited: status === 429 || retryAfterMs !== undefined };
 }
 
 function classifyThrown(error: unknown, signal: AbortSignal, route: Route): RetryableFailure {

@@ -30,7 +30,7 @@ export async function resolveCommandSettings(
   keys: readonly SettingKey[],
   formats: readonly string[] = [],
 ): Promise<CommandSettings> {
-  const flags = Object.fromEntries(keys.map((key) => [key, optionalString(raw[OPTION_NAMES[key]])]));
+  const flags = Object.fromEntries(keys.map((key) => [key, flagValue(raw[OPTION_NAMES[key]])]));
   const settings = await resolveSettings(io.env, {
     profile: profileFlag(raw),
     apiUrl: optionalString(raw.apiUrl),
@@ -44,4 +44,9 @@ export async function resolveCommandSettings(
     options[OPTION_NAMES[key]] = setting.value;
   }
   return { options, settings };
+}
+
+/** A flag as typed; a repeatable one (`-c a -c b`) counts as given when it was given at all. */
+function flagValue(value: unknown): string | undefined {
+  return Array.isArray(value) ? (value.length > 0 ? value.join(',') : undefined) : optionalString(value);
 }

@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import type { LeadsQuery } from '../api/paginate.js';
 import { UsageError } from '../errors.js';
 import type { CsvDelimiter } from '../output/csv-text.js';
+import { parseChatbotList, parseChatbotsFile, uniqueChatbots, type ChatbotRef } from '../leads/chatbot-list.js';
 
 /** A whole number in range, or undefined when the option was not given. */
 export function parseCount(name: string, value: unknown, min: number): number | undefined {
@@ -23,17 +27,29 @@ export function parseSeconds(name: string, value: unknown, min: number): number 
   return Math.round(number * 1000);
 }
 
-export function parseProjectId(value: unknown): number {
-  const id = parseCount('--project', value, 0);
-  if (id === undefined) throw new UsageError('--project is required (or set ROBOFY_PROJECT, or `robofy config set project <id>`)');
-  return id;
+function parseChatbots(raw: Record<string, unknown>, listed: readonly ChatbotRef[]): ChatbotRef[] {
+  const values = raw.chatbot === undefined ? [] : [raw.chatbot].flat().map(String);
+  const project = parseCount('--project', raw.project, 0);
+  const chatbots = uniqueChatbots([...parseChatbotList(values, project), ...listed]);
+  if (chatbots.length === 0) {
+    throw new UsageError(
+      '--chatbot is required (or set ROBOFY_CHATBOT, or `robofy config set chatbot <id>`); several: -c PROJECT/CHATBOT repeated, or --chatbots-from FILE',
+    );
+  }
+  return chatbots;
 }
 
-export function parseChatbotId(value: unknown): string {
-  if (value === undefined) throw new UsageError('--chatbot is required (or set ROBOFY_CHATBOT, or `robofy config set chatbot <id>`)');
-  const id = typeof value === 'string' ? value.trim() : '';
-  if (id === '') throw new UsageError('--chatbot must not be empty');
-  return id;
+/** `--chatbots-from FILE` (`-` is stdin): the chatbots it lists, or none when the option was not given. */
+export async function readChatbotsFrom(value: unknown, stdin: Readable): Promise<ChatbotRef[]> {
+  const path = optionalString(value);
+  if (path === undefined) return [];
+  let content: string;
+  try {
+    content = path === '-' ? await text(stdin) : await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --chatbots-from ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return parseChatbotsFile(content, path === '-' ? 'stdin' : path);
 }
 
 /** `--columns a,b,c`: names trimmed, empties rejected, repeats rejected. */
@@ -59,20 +75,25 @@ export function profileFlag(raw: Record<string, unknown>): string | undefined {
 
 /** What every `leads` command takes: which listing, and how to reach the API. */
 export interface LeadsCommandOptions {
+  /** The first chatbot's listing: with one chatbot, the only one. */
   query: LeadsQuery;
+  /** Every chatbot's listing, in the order given, each named once. */
+  queries: LeadsQuery[];
   retries: number;
   timeoutMs: number;
   quiet: boolean;
   verbose: boolean;
 }
 
-export function parseLeadsCommandOptions(raw: Record<string, unknown>): LeadsCommandOptions {
+/** `listed`: the chatbots of `--chatbots-from`, read beforehand (readChatbotsFrom); they come after the `-c` ones. */
+export function parseLeadsCommandOptions(raw: Record<string, unknown>, listed: readonly ChatbotRef[] = []): LeadsCommandOptions {
+  const sessionId = optionalString(raw.session);
+  const chatbots = parseChatbots(raw, listed);
+  if (sessionId !== undefined && chatbots.length > 1) throw new UsageError('--session goes with one chatbot: a session belongs to one');
+  const queries = chatbots.map((ref): LeadsQuery => ({ ...ref, sessionId }));
   return {
-    query: {
-      projectId: parseProjectId(raw.project),
-      chatbotId: parseChatbotId(raw.chatbot),
-      sessionId: optionalString(raw.session),
-    },
+    query: queries[0]!,
+    queries,
     retries: parseCount('--retries', raw.retries, 0) ?? 5,
     timeoutMs: parseSeconds('--timeout', raw.timeout ?? 30, 0.1),
     quiet: raw.quiet === true,

@@ -6,7 +6,7 @@ import type { LeadSink } from '../output/sink.js';
 
 export interface ExportJob {
   pages: AsyncIterable<FetchedPage>;
-  sink: LeadSink;
+  sink: Pick<LeadSink, 'writeLeads'>;
   deduper: LeadDeduper;
   signal: AbortSignal;
   /** Leads to write (time window, state); the rest are skipped. */

@@ -1,4 +1,5 @@
 import type { Lead, LeadField } from '../api/types.js';
+import { originOf, ORIGIN_COLUMNS } from './lead-origin.js';
 
 /** The row-level columns every lead has, in output order. */
 export const BASE_COLUMNS = ['id', 'created_at', 'source', 'page_url', 'ip_address'] as const;
@@ -32,6 +33,10 @@ type TakenColumns = Map<string, number>;
  *   suffix `#2`, `#3`, ... (`email`, `email#2`), so every column within a
  *   lead is distinct even when the API sends names like `email#2` itself;
  * - a `lead_data` that is `null` or absent contributes no columns.
+ *
+ * A lead of a combined export (stamped with its origin) starts with
+ * `project_id` and `chatbot_id`; a field named like one of those becomes
+ * `lead_data.<name>` there.
  */
 export function flattenLead(lead: Lead): FlatEntry[] {
   const entries: FlatEntry[] = [];
@@ -47,13 +52,44 @@ export function flattenLead(lead: Lead): FlatEntry[] {
  * it derives from it (column positions) by identity.
  */
 export function leadColumns(lead: Lead): readonly string[] {
+  const own = ownColumns(lead);
+  return originOf(lead) === undefined ? own : withOrigin(own);
+}
+
+/** The value of the lead's `index`-th column in leadColumns order, exactly as flattenLead has it. */
+export function leadValue(lead: Lead, index: number): unknown {
+  const origin = originOf(lead);
+  if (origin === undefined) return ownValue(lead, index);
+  if (index === 0) return origin.projectId;
+  if (index === 1) return origin.chatbotId;
+  return ownValue(lead, index - ORIGIN_COLUMNS.length);
+}
+
+function ownColumns(lead: Lead): readonly string[] {
   const fields = lead.lead_data as readonly unknown[] | null | undefined;
   if (fields === null || fields === undefined || fields.length === 0) return BASE_COLUMNS;
   return fieldColumns(fields);
 }
 
-/** The value of the lead's `index`-th column in leadColumns order, exactly as flattenLead has it. */
-export function leadValue(lead: Lead, index: number): unknown {
+// withOrigin's last answer, by identity, so a combined export's consecutive
+// leads of one form share one columns array too.
+let previousOwn: readonly string[] | undefined;
+let previousWithOrigin: readonly string[] = [];
+
+/** The origin columns first; a field named like one of them is renamed, as a base column's name would be. */
+function withOrigin(own: readonly string[]): readonly string[] {
+  if (own === previousOwn) return previousWithOrigin;
+  const columns: string[] = [...ORIGIN_COLUMNS];
+  for (let i = 0; i < own.length; i++) {
+    const column = own[i]!;
+    columns.push(i >= BASE_COLUMNS.length && (ORIGIN_COLUMNS as readonly string[]).includes(column) ? FIELD_PREFIX + column : column);
+  }
+  previousOwn = own;
+  previousWithOrigin = columns;
+  return columns;
+}
+
+function ownValue(lead: Lead, index: number): unknown {
   switch (index) {
     case 0:
       return orNull(lead.id);

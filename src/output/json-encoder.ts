@@ -2,6 +2,7 @@ import { jsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { ColumnSet, toCells } from '../leads/column-set.js';
 import { flattenLead, leadColumns, leadValue, type FlatEntry } from '../leads/flatten.js';
+import { originOf } from '../leads/lead-origin.js';
 
 /** Turns one lead into the text of one JSON object (no trailing newline). */
 export type LeadEncoder = (lead: Lead) => string;
@@ -13,9 +14,22 @@ export interface JsonEncoderOptions {
 
 /** Flattened objects keep their column order exactly; values are written unchanged, numbers as their exact text. */
 export function createJsonEncoder(options: JsonEncoderOptions): LeadEncoder {
-  if (options.raw === true) return (lead) => jsonText(lead);
+  if (options.raw === true) return rawText;
   if (options.columns !== undefined) return selectedColumnsEncoder(options.columns);
   return leadText;
+}
+
+/**
+ * The lead as the API sent it (numbers as their exact text); in a combined
+ * export, after its origin. The lead's text is reused as it is, so a lead
+ * that has keys of those names itself keeps them, after ours.
+ */
+function rawText(lead: Lead): string {
+  const text = jsonText(lead);
+  const origin = originOf(lead);
+  if (origin === undefined) return text;
+  const ids = `{"project_id":${origin.projectId},"chatbot_id":${JSON.stringify(origin.chatbotId)}`;
+  return text === '{}' ? `${ids}}` : `${ids},${text.slice(1)}`;
 }
 
 function selectedColumnsEncoder(columns: readonly string[]): LeadEncoder {

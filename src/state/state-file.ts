@@ -24,7 +24,29 @@ export interface ExportState {
   updatedAt: string;
 }
 
-export async function loadState(path: string, query: LeadsQuery): Promise<ExportState | undefined> {
+/**
+ * A state file as read. The single form (an ExportState) is what a
+ * one-chatbot export writes; the list form holds every chatbot of a
+ * many-chatbot export, and the CSV columns of its combined output.
+ */
+export interface StateContents {
+  entries: ExportState[];
+  /** List form, combined CSV output: the columns earlier runs wrote. */
+  columns: string[] | null;
+  /** List form, combined CSV output: how it was started (absent before robofy knew delimiters). */
+  csv?: CsvFileShape;
+  list: boolean;
+}
+
+interface StateList {
+  version: 1;
+  chatbots: ExportState[];
+  columns: string[] | null;
+  csv?: CsvFileShape;
+  updatedAt: string;
+}
+
+export async function readStateFile(path: string): Promise<StateContents | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -38,16 +60,43 @@ export async function loadState(path: string, query: LeadsQuery): Promise<Export
   } catch (error) {
     throw stateError(path, 'is not valid JSON', error);
   }
-  if (!isExportState(state)) throw stateError(path, 'is not a robofy state file');
-  const source = state.source;
-  if (source.projectId !== query.projectId || source.chatbotId !== query.chatbotId || source.sessionId !== (query.sessionId ?? null)) {
-    throw stateError(
-      path,
-      `belongs to project ${source.projectId} / chatbot ${source.chatbotId}` +
-        `${source.sessionId ? ` / session ${source.sessionId}` : ''}, not to this export`,
-    );
-  }
-  return state;
+  if (isExportState(state)) return { entries: [state], columns: null, list: false };
+  if (isStateList(state)) return { entries: state.chatbots, columns: state.columns, ...(state.csv ? { csv: state.csv } : {}), list: true };
+  throw stateError(path, 'is not a robofy state file');
+}
+
+/** The single form for one chatbot's own file, else the list form. */
+export async function writeStateFile(path: string, contents: StateContents, now: number): Promise<void> {
+  const only = contents.entries[0];
+  if (!contents.list && contents.entries.length === 1 && only !== undefined) return saveState(path, only);
+  const list: StateList = {
+    version: 1,
+    chatbots: contents.entries,
+    columns: contents.columns,
+    ...(contents.csv ? { csv: contents.csv } : {}),
+    updatedAt: new Date(now).toISOString(),
+  };
+  const file = await openAtomicFile(path);
+  file.stream.write(`${JSON.stringify(list)}\n`);
+  await file.commit();
+}
+
+/** The state of `query` in the file: a single-form file of another chatbot is an error, a list may not hold it yet. */
+export async function loadState(path: string, query: LeadsQuery): Promise<ExportState | undefined> {
+  const contents = await readStateFile(path);
+  if (contents === undefined) return undefined;
+  const state = contents.entries.find((entry) => sameSource(entry.source, query));
+  if (state !== undefined || contents.list) return state;
+  const source = contents.entries[0]!.source;
+  throw stateError(
+    path,
+    `belongs to project ${source.projectId} / chatbot ${source.chatbotId}` +
+      `${source.sessionId ? ` / session ${source.sessionId}` : ''}, not to this export`,
+  );
+}
+
+export function sameSource(source: ExportState['source'], query: LeadsQuery): boolean {
+  return source.projectId === query.projectId && source.chatbotId === query.chatbotId && source.sessionId === (query.sessionId ?? null);
 }
 
 /** Written beside the old file and renamed over it: a crash leaves the old state or the new, never half of one. */
@@ -84,6 +133,19 @@ function isExportState(value: unknown): value is ExportState {
 function isCsvFileShape(value: unknown): value is CsvFileShape {
   const shape = value as Partial<CsvFileShape> | null;
   return typeof shape === 'object' && shape !== null && [',', ';', '\t', '|'].includes(shape.delimiter as string) && typeof shape.bom === 'boolean';
+}
+
+function isStateList(value: unknown): value is StateList {
+  const list = value as Partial<StateList> | null;
+  return (
+    typeof list === 'object' &&
+    list !== null &&
+    list.version === 1 &&
+    Array.isArray(list.chatbots) &&
+    list.chatbots.every(isExportState) &&
+    (list.columns === null || (Array.isArray(list.columns) && list.columns.every((c) => typeof c === 'string'))) &&
+    (list.csv === undefined || isCsvFileShape(list.csv))
+  );
 }
 
 function stateError(path: string, problem: string, cause?: unknown): RobofyError {

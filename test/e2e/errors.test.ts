@@ -74,6 +74,7 @@ describe.concurrent('exit 2: usage and invalid input, before any request', SLOW,
   it.for([
     { args: exportArgs('-f', 'xml'), message: "argument 'xml' is invalid. Allowed choices are csv, jsonl, json, xlsx." },
     { args: ['leads', 'export', '-c', 'abc', '-p'], message: "option '-p, --project <id>' argument missing" },
+    { args: exportArgs('--concurrency'), message: "option '--concurrency <n>' argument missing" },
     { args: exportArgs('--no-such-option'), message: "unknown option '--no-such-option'" },
   ])('commander: $message', async ({ args, message }, { expect }) => {
     const api = await fakeApi();

@@ -9,7 +9,9 @@ import { defaultErrorDetail, errorBody, type RowRef } from './bodies.js';
  * `page` is 1-based in the paging order of one listing; `attempt` is the
  * 1-based count of requests for that page (absent: every attempt).
  */
-export type Fault =
+export type Fault = FaultKind & { chatbot?: string };
+
+type FaultKind =
   | { page: number; attempt?: number; kind: 'status'; status: number; retryAfter?: string; body?: string }
   /** Headers and half the body, then the socket is destroyed. */
   | { page: number; attempt?: number; kind: 'destroy-mid-body' }
@@ -45,8 +47,11 @@ export type Later = (ms: number, fn: () => void) => void;
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function findFault(faults: readonly Fault[], page: number, attempt: number): Fault | undefined {
-  return faults.find((f) => f.page === page && (f.attempt === undefined || f.attempt === attempt));
+/** `chatbot` (`PROJECT/CHATBOT`): a fault that names a chatbot hits only that chatbot's listing. */
+export function findFault(faults: readonly Fault[], page: number, attempt: number, chatbot?: string): Fault | undefined {
+  return faults.find(
+    (f) => f.page === page && (f.attempt === undefined || f.attempt === attempt) && (f.chatbot === undefined || f.chatbot === chatbot),
+  );
 }
 
 /** Faults that only change what a well-formed page says; the rest break the transport or the body. */

@@ -39,6 +39,8 @@ export interface LeadGenOptions {
   fields?: number;
   /** Leads with index >= fromLead also carry these fields (a form that grew later). */
   lateFields?: { fromLead: number; names: string[] };
+  /** Lead ids are this and the 1-based index; default 'lead_'. */
+  idPrefix?: string;
 }
 
 /** What `generateLead` may be told beyond the index: an added lead's own time and fields. */
@@ -118,6 +120,7 @@ export function createLeadGenerator(options: LeadGenOptions = {}): LeadGenerator
   const spacingMs = options.spacingMs ?? MINUTE_MS;
   const fieldCount = options.fields ?? 4;
   const late = options.lateFields;
+  const idPrefix = options.idPrefix ?? 'lead_';
   return (index, overrides) => {
     const createdAtMs = overrides?.createdAtMs ?? startMs + index * spacingMs;
     const lead_data = generatedFields(index, fieldCount);
@@ -130,7 +133,7 @@ export function createLeadGenerator(options: LeadGenOptions = {}): LeadGenerator
       sessionId: SESSION_IDS[index % SESSION_IDS.length] ?? '',
       createdAtMs,
       row: {
-        id: `lead_${index + 1}`,
+        id: `${idPrefix}${index + 1}`,
         created_at: formatLeadTime(createdAtMs),
         source: 'chatbot',
         page_url: `https://example.com/page/${index % 7}`,
@@ -180,7 +183,7 @@ export function createRowWriter(options: LeadGenOptions = {}): RowWriter {
   );
   const time = createTimeWriter();
   const pieces = {
-    id: utf8('{"id":"lead_'),
+    id: utf8(`{"id":${JSON.stringify(options.idPrefix ?? 'lead_').slice(0, -1)}`),
     createdAt: utf8('","created_at":"'),
     pageUrl: utf8('","source":"chatbot","page_url":"https://example.com/page/'),
     ip: utf8('","ip_address":"192.0.2.'),

@@ -21,7 +21,7 @@ import {
 import { JSON_TYPE, findFault, isContentFault, modifyContent, send, serveFault, type Fault, type PageContent } from './faults.js';
 import { ByteWriter } from './bytes.js';
 import { corrupt, encode, gzipBomb, negotiate, writePaced, type Encoding } from './encoding.js';
-import { DEFAULT_START_TIME, MINUTE_MS, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type RowWriter } from './leads.js';
+import { DEFAULT_START_TIME, MINUTE_MS, createLeadGenerator, createRowWriter, parseLeadTime, type GeneratedLead, type LeadGenOptions, type RowWriter } from './leads.js';
 import { LeadStore, type AddOptions } from './store.js';
 import { decodePageToken, encodePageToken } from './tokens.js';
 
@@ -84,6 +84,17 @@ export interface FakeApiOptions {
   compression?: Encoding;
   /** Send every leads page no faster than this, as a slow link would (per connection: pages on one are sequential). */
   bytesPerSecond?: number;
+  /**
+   * Chatbots with a listing of their own, by `PROJECT/CHATBOT` (they exist,
+   * whatever `projects` says): how many leads and which fields. Every other
+   * chatbot serves the shared listing above.
+   */
+  chatbots?: Record<string, ChatbotListing>;
+}
+
+export interface ChatbotListing extends LeadGenOptions {
+  /** Default 25. */
+  leads?: number;
 }
 
 export interface RecordedRequest {
@@ -95,6 +106,9 @@ export interface RecordedRequest {
   /** Decoded query parameters (the last one wins if a name repeats). */
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
+  /** performance.now() when the request arrived, and when its response was finished (or the socket closed). */
+  receivedAt: number;
+  answeredAt?: number;
 }
 
 export interface FakeApi {
@@ -104,8 +118,8 @@ export interface FakeApi {
   requests: RecordedRequest[];
   /** Only leads-endpoint requests. */
   leadRequests(): RecordedRequest[];
-  /** Capture new leads now: the newest, unless createdAt is given (a "late" lead). */
-  addLeads(count: number, opts?: AddOptions): GeneratedLead[];
+  /** Capture new leads now: the newest, unless createdAt is given (a "late" lead); `chatbot` names an own listing. */
+  addLeads(count: number, opts?: AddOptions & { chatbot?: string }): GeneratedLead[];
   /** Replace faults and reset attempt counters. */
   setFaults(faults: Fault[]): void;
   /** Connections accepted so far (TLS handshakes, when serving HTTPS). */
@@ -139,6 +153,13 @@ interface Config {
 interface PageRequest {
   page: number;
   sessionId: string | undefined;
+  /** `PROJECT/CHATBOT`, canonical. */
+  chatbot: string;
+}
+
+interface Listing {
+  store: LeadStore;
+  writeRow: RowWriter;
 }
 
 export async function startFakeApi(options: FakeApiOptions & { port?: number } = {}): Promise<FakeApi> {
@@ -151,10 +172,11 @@ class FakeApiServer implements FakeApi {
   url = '';
   readonly requests: RecordedRequest[] = [];
   private faults: Fault[];
-  private attempts = new Map<number, number>();
+  private attempts = new Map<number | string, number>();
   private readonly config: Config;
   private readonly store: LeadStore;
   private readonly writeRow: RowWriter;
+  private readonly own = new Map<string, Listing>();
   /** Scratch for rendering pages; rendering is synchronous, so one is enough. */
   private readonly writer = new ByteWriter();
   private readonly server: Server;
@@ -175,6 +197,16 @@ class FakeApiServer implements FakeApi {
       options.spacingMs ?? MINUTE_MS,
     );
     this.writeRow = createRowWriter(options);
+    for (const [key, listing] of Object.entries(options.chatbots ?? {})) {
+      const own = { ...options, ...listing };
+      this.own.set(key, {
+        store: new LeadStore(listing.leads ?? 25, parseLeadTime(own.startTime ?? DEFAULT_START_TIME), createLeadGenerator(own), own.spacingMs ?? MINUTE_MS),
+        writeRow: createRowWriter(own),
+      });
+      const [project = '', chatbot = ''] = key.split('/');
+      const chatbots = this.config.projects.get(canonicalProjectId(project)) ?? new Set<string>();
+      this.config.projects.set(canonicalProjectId(project), chatbots.add(chatbot));
+    }
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
     this.scheme = options.tls ? 'https' : 'http';
     this.server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
@@ -201,8 +233,12 @@ class FakeApiServer implements FakeApi {
     return this.requests.filter((r) => r.path.startsWith(LEADS_PREFIX));
   }
 
-  addLeads(count: number, opts: AddOptions = {}): GeneratedLead[] {
-    return this.store.add(count, opts);
+  addLeads(count: number, opts: AddOptions & { chatbot?: string } = {}): GeneratedLead[] {
+    const { chatbot, ...add } = opts;
+    if (chatbot === undefined) return this.store.add(count, add);
+    const own = this.own.get(chatbot);
+    if (own === undefined) throw new Error(`no own listing for chatbot ${chatbot}`);
+    return own.store.add(count, add);
   }
 
   connections(): number {
@@ -235,6 +271,7 @@ class FakeApiServer implements FakeApi {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const rec = recordRequest(req);
     this.requests.push(rec);
+    res.once('close', () => (rec.answeredAt = performance.now()));
     if (rec.path === '/v1/account/details') return this.accountDetails(req, res);
     if (rec.path.startsWith(LEADS_PREFIX)) {
       const segments = rec.path.slice(LEADS_PREFIX.length).split('/');
@@ -264,9 +301,11 @@ class FakeApiServer implements FakeApi {
     if (!this.authorized(req, res)) return;
     const parsed = this.parseLeadsRequest(rawProject, rawChatbot, req.url ?? '');
     if ('status' in parsed) return sendError(res, parsed.status, parsed.detail, parsed.code);
-    const attempt = (this.attempts.get(parsed.page) ?? 0) + 1;
-    this.attempts.set(parsed.page, attempt);
-    const fault = findFault(this.faults, parsed.page, attempt);
+    // Attempts are counted per page of each chatbot; a fault naming a chatbot hits only its listing.
+    const attemptKey = this.own.size > 0 ? `${parsed.chatbot}#${parsed.page}` : parsed.page;
+    const attempt = (this.attempts.get(attemptKey) ?? 0) + 1;
+    this.attempts.set(attemptKey, attempt);
+    const fault = findFault(this.faults, parsed.page, attempt, parsed.chatbot);
     // Leads captured between two page requests shift the listing under the client.
     if (fault?.kind === 'capture') this.store.add(fault.count, fault.createdAt === undefined ? {} : { createdAt: fault.createdAt });
     const answer = (): void => this.answerLeads(res, parsed, fault);
@@ -291,22 +330,22 @@ class FakeApiServer implements FakeApi {
     if (typeof sessionId === 'object') return sessionId;
     const page = token === undefined ? 1 : decodePageToken(token);
     if (page === null) return { status: 400, detail: `nextPageToken ${JSON.stringify(token)} is not a valid page token.` };
-    return { page, sessionId };
+    return { page, sessionId, chatbot: `${canonicalProjectId(projectId)}/${chatbotId}` };
   }
 
   private answerLeads(res: ServerResponse, req: PageRequest, fault: Fault | undefined): void {
     if (res.destroyed) return;
-    if (fault === undefined || fault.kind === 'capture') return this.sendPage(res, this.body(req.page, this.content(req)));
+    if (fault === undefined || fault.kind === 'capture') return this.sendPage(res, this.body(req, this.content(req)));
     if (isContentFault(fault)) {
       const previous = (): PageContent => this.content({ ...req, page: Math.max(1, req.page - 1) });
-      return this.sendPage(res, this.render(modifyContent(fault, this.content(req), previous)));
+      return this.sendPage(res, this.render(modifyContent(fault, this.content(req), previous), req.chatbot));
     }
     if (fault.kind === 'gzip-bomb') return this.sendEncoded(res, gzipBomb(fault.decodedBytes), 'gzip');
     if (fault.kind === 'corrupt-encoding') {
-      const page = this.body(req.page, this.content(req));
+      const page = this.body(req, this.content(req));
       return this.sendEncoded(res, corrupt(encode(page, fault.encoding)), fault.encoding, () => this.writer.release(page));
     }
-    serveFault(fault, res, () => this.body(req.page, this.content(req)), this.later);
+    serveFault(fault, res, () => this.body(req, this.content(req)), this.later);
   }
 
   private sendPage(res: ServerResponse, body: Buffer): void {
@@ -332,18 +371,19 @@ class FakeApiServer implements FakeApi {
   }
 
   /** The page as it goes out; the fixture's first page exactly as the vendor printed it. */
-  private body(page: number, content: PageContent): Buffer {
-    return this.config.fixture && page === 1 ? VENDOR_EXAMPLE_BYTES : this.render(content);
+  private body({ page, chatbot }: PageRequest, content: PageContent): Buffer {
+    return this.config.fixture && page === 1 ? VENDOR_EXAMPLE_BYTES : this.render(content, chatbot);
   }
 
-  private render(content: PageContent): Buffer {
-    return renderLeadsPage(this.writer, content.rows, content.token, this.config.shape, this.writeRow);
+  private render(content: PageContent, chatbot?: string): Buffer {
+    const writeRow = (chatbot === undefined ? undefined : this.own.get(chatbot)?.writeRow) ?? this.writeRow;
+    return renderLeadsPage(this.writer, content.rows, content.token, this.config.shape, writeRow);
   }
 
-  private content({ page, sessionId }: PageRequest): PageContent {
+  private content({ page, sessionId, chatbot }: PageRequest): PageContent {
     if (this.config.fixture) return page === 1 ? { rows: [VENDOR_EXAMPLE_ROW_JSON], token: VENDOR_EXAMPLE_TOKEN } : { rows: [], token: null };
     const { pageSize, order, awkwardTokens } = this.config;
-    const listing = this.store.listing(sessionId);
+    const listing = (this.own.get(chatbot)?.store ?? this.store).listing(sessionId);
     const offset = (page - 1) * pageSize;
     const rows =
       order === 'asc'
@@ -413,6 +453,7 @@ function recordRequest(req: IncomingMessage): RecordedRequest {
     path: q < 0 ? url : url.slice(0, q),
     query: Object.fromEntries(new URLSearchParams(q < 0 ? '' : url.slice(q + 1))),
     headers: { ...req.headers },
+    receivedAt: performance.now(),
   };
 }
 

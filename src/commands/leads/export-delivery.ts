@@ -13,7 +13,8 @@ import { createTailStatus } from '../../tail/status.js';
 import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import type { DeliveryTarget } from '../delivery-options.js';
-import { leadFilter, type ExportOptions } from './export.js';
+import { leadFilter } from '../../export/export-chatbot.js';
+import type { ExportOptions } from './export.js';
 
 /** Backoff between retries of one lead grows to this; --retries bounds how many. */
 const EXPORT_MAX_BACKOFF_MS = 60_000;
@@ -53,7 +54,7 @@ export async function runDeliveringExport(options: ExportOptions, target: Delive
       pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),
       sink,
       deduper: new LeadDeduper(),
-      keep: leadFilter(options, incremental, status),
+      keep: leadFilter(options, incremental, (text) => status.warn(text)),
       limit: options.limit,
       signal,
       done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,

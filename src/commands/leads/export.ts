@@ -1,20 +1,13 @@
 import type { IO } from '../../io.js';
-import { abortError, RobofyError, UsageError } from '../../errors.js';
-import { paginateLeads } from '../../api/paginate.js';
-import { LeadDeduper } from '../../leads/dedupe.js';
-import { createTimeFilter } from '../../leads/time-filter.js';
+import { UsageError } from '../../errors.js';
+import type { LeadsQuery } from '../../api/paginate.js';
 import { parseDuration, parseTimeBound } from '../../leads/time.js';
-import { invalidUtf8Check } from '../../api/leads-page.js';
-import type { Lead } from '../../api/types.js';
-import { createSink, type LeadSink, type OutputFormat } from '../../output/sink.js';
-import { exportLeads } from '../../export/export-leads.js';
-import { openDestination, type Destination } from '../../export/destination.js';
-import { outputError } from '../../output/atomic-file.js';
+import type { ChatbotRef } from '../../leads/chatbot-list.js';
+import type { OutputFormat } from '../../output/sink.js';
+import { exportChatbot, type ExportContext, type ExportSettings } from '../../export/export-chatbot.js';
 import { IncrementalExport } from '../../export/incremental.js';
-import { planResume } from '../../export/page-journal.js';
-import type { CsvDelimiter } from '../../output/csv-text.js';
-import type { CsvFileShape } from '../../state/state-file.js';
-import { createProgress, plural, seconds, type Progress } from '../../ui/progress.js';
+import { isOutputTemplate } from '../../export/output-template.js';
+import { createProgress, plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import type { SettingKey } from '../../config/keys.js';
@@ -26,39 +19,32 @@ import {
   parseCount,
   parseDelimiter,
   parseLeadsCommandOptions,
+  readChatbotsFrom,
   type LeadsCommandOptions,
 } from '../parse-options.js';
+import { exportMany } from './export-many.js';
 
-export interface ExportOptions extends LeadsCommandOptions {
-  format: OutputFormat;
+export interface ExportOptions extends LeadsCommandOptions, ExportSettings {
   output: string | undefined;
-  columns: string[] | undefined;
-  raw: boolean;
-  since: number | undefined;
-  until: number | undefined;
-  limit: number | undefined;
-  header: boolean;
-  escapeFormulas: boolean;
-  /** --delimiter as given; undefined leaves it to the state's earlier runs, else `,`. */
-  delimiter: CsvDelimiter | undefined;
-  bom: boolean;
-  maxPages: number | undefined;
   state: string | undefined;
-  resume: boolean;
   overlapMs: number | undefined;
+  /** How many listings are read at once when there are several chatbots. */
+  concurrency: number;
   verbose: boolean;
   /** --forward-to or --exec: leads go there, not to stdout or a file. */
   delivery: DeliveryTarget | undefined;
 }
 
+export const MAX_CONCURRENCY = 16;
+
 /** Turns commander's raw values into checked options; every mistake is a UsageError. */
-export function parseExportOptions(raw: Record<string, unknown>, now: number): ExportOptions {
+export function parseExportOptions(raw: Record<string, unknown>, now: number, listed: readonly ChatbotRef[] = []): ExportOptions {
   const output = optionalString(raw.output);
   const delivery = parseDeliveryOptions(raw);
   // Delivered leads are JSON lines, whatever the format default.
   const format = (optionalString(raw.format) as OutputFormat | undefined) ?? (delivery ? 'jsonl' : (formatFromPath(output) ?? 'csv'));
   const options: ExportOptions = {
-    ...parseLeadsCommandOptions(raw),
+    ...parseLeadsCommandOptions(raw, listed),
     format,
     output: output === '-' ? undefined : output,
     columns: parseColumns(raw.columns),
@@ -74,6 +60,7 @@ export function parseExportOptions(raw: Record<string, unknown>, now: number): E
     state: optionalString(raw.state),
     resume: raw.resume === true,
     overlapMs: raw.overlap === undefined ? undefined : parseDuration('--overlap', String(raw.overlap)),
+    concurrency: parseConcurrency(raw.concurrency),
     delivery,
   };
   checkCombinations(options);
@@ -92,6 +79,9 @@ function checkCombinations(options: ExportOptions): void {
     throw new UsageError('--limit cannot be combined with --state: the leads it skips would never be exported');
   }
   if (options.resume && options.output === undefined) throw new UsageError('--resume needs --output <file>');
+  if (options.resume && options.queries.length > 1 && !isOutputTemplate(options.output)) {
+    throw new UsageError('--resume with several chatbots needs one file each: put {chatbot} (and {project}) in --output');
+  }
   if (options.overlapMs !== undefined && !options.state) throw new UsageError('--overlap goes with --state');
   if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
     throw new UsageError('--since must be earlier than --until');
@@ -105,6 +95,16 @@ function checkDeliveryCombinations(options: ExportOptions, format: string | unde
   if (format !== undefined && format !== 'jsonl') {
     throw new UsageError(`--format ${format} does not apply to ${target}: each lead is sent as its JSON line`);
   }
+  if (options.queries.length > 1) throw new UsageError(`${target} delivers one chatbot's leads: give one -c/--chatbot`);
+}
+
+function parseConcurrency(value: unknown): number {
+  const text = String(value ?? 4).trim();
+  const concurrency = Number(text);
+  if (!/^\d+$/.test(text) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got "${String(value)}"`);
+  }
+  return concurrency;
 }
 
 function checkXlsxCombinations(options: ExportOptions): void {
@@ -130,71 +130,55 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
   // A stored format other than jsonl does not stop delivery: leads are always sent as JSON lines.
   const formats = isDelivering(given) ? ['jsonl' as const] : EXPORT_FORMATS;
   const { options: raw, settings } = await resolveCommandSettings(given, io, settingKeys(given), formats);
-  const options = parseExportOptions(raw, io.now());
+  const listed = await readChatbotsFrom(raw.chatbotsFrom, io.stdin);
+  const options = parseExportOptions(raw, io.now(), listed);
   if (options.delivery) {
     const { runDeliveringExport } = await import('./export-delivery.js');
     return runDeliveringExport(options, options.delivery, io, settings);
   }
   checkTerminal(options, io.stdoutIsTTY);
   const started = io.now();
-  const resume = await planResume(options.output, options.resume, fingerprint(raw, options), options);
   const client = await connect(io, { ...options, settings });
   const progress = await createProgress(io, { quiet: options.quiet });
-  const bounds = resume?.bounds ?? options;
-  const incremental = options.state
-    ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
-    : undefined;
+  const context: ExportContext = {
+    client,
+    settings: options,
+    stdout: io.stdout,
+    signal: io.signal,
+    now: () => io.now(),
+    warn: (text) => progress.warn(text),
+  };
   try {
-    if (incremental) checkStateColumns(options, incremental.columns);
-    const csv = options.format === 'csv' ? csvFileShape(options, incremental?.csv) : undefined;
-    const destination = await openDestination(options.output, io.stdout);
-    const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
-      paginateLeads(client, options.query, { maxPages: options.maxPages, startToken, knownTokens });
-    const sink = openSink(options, destination, incremental, csv, progress);
+    if (options.queries.length > 1 || isOutputTemplate(options.output)) {
+      await exportMany(context, options, (query) => fingerprint(raw, options, query), progress, io);
+      return;
+    }
+    const incremental = options.state
+      ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
+      : undefined;
     const shifts = listingShifts(io);
-    const checkText = invalidUtf8Check((message) => progress.warn(message));
     try {
-      const result = await exportLeads({
-        pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
-        sink,
-        deduper: new LeadDeduper(),
-        keep: leadFilter(bounds, incremental, progress),
-        limit: options.limit,
-        signal: io.signal,
-        done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
-        onRead: (page, repeats) => {
-          if (repeats > 0 && options.verbose) shifts.repeated(page.number, repeats);
-          checkText(page);
-        },
-        onPage: (written, done) => {
-          incremental?.record(written, io.now());
+      const result = await exportChatbot(context, {
+        query: options.query,
+        output: options.output,
+        fingerprint: fingerprint(raw, options, options.query),
+        incremental,
+        onRepeats: options.verbose ? (page, repeats) => shifts.repeated(page.number, repeats) : undefined,
+        onProgress: (done) => {
           if (progress.active) progress.update(`Exporting… ${plural(done.leads, 'lead')}, ${plural(done.pages, 'page')}`);
         },
       });
-      await sink.finish();
-      // A signal that came while the output was being finished still means "leave the target as it was".
-      if (io.signal.aborted) throw abortError(io.signal);
-      await destination.commit();
-      await resume?.complete();
-      if (incremental) {
-        warnOfNewColumns(incremental.columns, sink.columns, progress);
-        await incremental.commit(sink.columns, csv?.shape, io.now());
-      }
+      await incremental?.commit(result.columns, result.csv, io.now());
       shifts.summarise();
-      const retries = client.retries > 0 ? `, ${plural(client.retries, 'retry', 'retries')}` : '';
       progress.stop(
-        `Exported ${plural(result.leads, 'lead')} to ${destination.label} in ${seconds(io.now() - started)} ` +
-          `(${plural(result.pages, 'page')}${retries})`,
+        `Exported ${plural(result.leads, 'lead')} to ${result.label} in ${seconds(io.now() - started)} ` +
+          `(${plural(result.pages, 'page')}${retriesText(client.retries)})`,
       );
-    } catch (error) {
-      await sink.abort();
-      await destination.abort();
-      if (resume) progress.warn('the pages fetched so far are kept: run the same command with --resume to continue');
-      throw isWriteError(error) ? outputError(destination.label, error) : error;
+    } finally {
+      await incremental?.release();
     }
   } finally {
     progress.stop();
-    await incremental?.release();
     await client.close();
   }
 }
@@ -223,84 +207,24 @@ function listingShifts(io: IO): { repeated(page: number, repeats: number): void;
   };
 }
 
-/** The stored settings export uses: --output's extension beats a stored format, and --overlap goes with --state only. */
+/**
+ * The stored settings export uses: --output's extension beats a stored format, --overlap goes with --state only,
+ * and --chatbots-from names the chatbots itself (a stored chatbot is not added to its list).
+ */
 function settingKeys(raw: Record<string, unknown>): SettingKey[] {
-  const keys: SettingKey[] = ['project', 'chatbot'];
+  const keys: SettingKey[] = optionalString(raw.chatbotsFrom) === undefined ? ['project', 'chatbot'] : ['project'];
   if (formatFromPath(optionalString(raw.output)) === undefined) keys.push('format');
   if (optionalString(raw.state) !== undefined) keys.push('overlap');
   return keys;
 }
 
-function openSink(
-  options: ExportOptions,
-  destination: Destination,
-  incremental: IncrementalExport | undefined,
-  csv: CsvRun | undefined,
-  progress: Progress,
-): LeadSink {
-  return createSink(options.format, {
-    out: destination.out,
-    onWarning: (message) => progress.warn(message),
-    raw: options.raw,
-    header: options.header,
-    escapeFormulas: options.escapeFormulas,
-    ...(csv ? { delimiter: csv.shape.delimiter, bom: csv.writeBom } : {}),
-    ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
-    ...(options.columns ? { columns: options.columns } : {}),
-    ...(incremental ? { knownColumns: incremental.columns } : {}),
-  });
-}
-
-/** This run's CSV: the file's shape, and whether this run starts the file (and so writes the BOM). */
-interface CsvRun {
-  shape: CsvFileShape;
-  writeBom: boolean;
-}
-
-/**
- * The delimiter and byte-order mark: as given on the first run; a later
- * --state run appends to that file, so it keeps them and may not ask for others.
- */
-function csvFileShape(options: ExportOptions, earlier: CsvFileShape | undefined): CsvRun {
-  if (earlier === undefined) return { shape: { delimiter: options.delimiter ?? ',', bom: options.bom }, writeBom: options.bom };
-  if (options.delimiter !== undefined && options.delimiter !== earlier.delimiter) {
-    throw new UsageError(
-      `--delimiter ${delimiterName(options.delimiter)} differs from the ${delimiterName(earlier.delimiter)} this state file's CSV ` +
-        'was written with; use the same delimiter, or a new state file and output',
-    );
-  }
-  if (options.bom && !earlier.bom) {
-    throw new UsageError(
-      "--bom: the CSV this state file appends to was started without a byte-order mark, and one cannot be added to it now; " +
-        'use a new state file and output',
-    );
-  }
-  return { shape: earlier, writeBom: false };
-}
-
-function delimiterName(delimiter: CsvDelimiter): string {
-  return delimiter === '\t' ? 'tab' : `"${delimiter}"`;
-}
-
-/** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
-export function leadFilter(
-  bounds: { since: number | undefined; until: number | undefined },
-  incremental: IncrementalExport | undefined,
-  progress: Pick<Progress, 'warn'>,
-): ((lead: Lead) => boolean) | undefined {
-  let warned = false;
-  const inTime = createTimeFilter(bounds, (lead) => {
-    if (warned) return;
-    warned = true;
-    progress.warn(`lead ${String(lead.id)} has a created_at that is not a date (${JSON.stringify(lead.created_at)}); kept`);
-  });
-  if (!incremental) return inTime;
-  return inTime ? (lead) => incremental.isNew(lead) && inTime(lead) : (lead) => incremental.isNew(lead);
+export function retriesText(retries: number): string {
+  return retries > 0 ? `, ${plural(retries, 'retry', 'retries')}` : '';
 }
 
 /** What a resumed export must share with the run that started it: the query and the output-shaping options as typed. */
-function fingerprint(raw: Record<string, unknown>, options: ExportOptions): Record<string, unknown> {
-  const { query, format, columns, header, escapeFormulas, delimiter, bom, limit, state } = options;
+function fingerprint(raw: Record<string, unknown>, options: ExportOptions, query: LeadsQuery): Record<string, unknown> {
+  const { format, columns, header, escapeFormulas, delimiter, bom, limit, state } = options;
   const typed = (value: unknown): string | null => (value === undefined ? null : String(value));
   return {
     query: { ...query, sessionId: query.sessionId ?? null },
@@ -316,31 +240,4 @@ function fingerprint(raw: Record<string, unknown>, options: ExportOptions): Reco
     since: typed(raw.since),
     until: typed(raw.until),
   };
-}
-
-/** A system error from the output stream (ENOSPC, EIO…), not from the API; EPIPE is a reader that left. */
-function isWriteError(error: unknown): boolean {
-  if (error instanceof RobofyError) return false;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('E') && code !== 'EPIPE';
-}
-
-/** CSV appends line up only if every run picks the same --columns as the one that made the state. */
-function checkStateColumns(options: ExportOptions, known: readonly string[]): void {
-  if (options.format !== 'csv' || options.columns === undefined || known.length === 0) return;
-  if (options.columns.join('\n') === known.join('\n')) return;
-  throw new UsageError(
-    `--columns differs from the columns this state file's CSV was written with (${known.join(',')}); ` +
-      'use the same --columns, or a new state file and output',
-  );
-}
-
-/** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */
-function warnOfNewColumns(known: readonly string[], now: readonly string[] | null, progress: Progress): void {
-  if (known.length === 0 || now === null || now.length <= known.length) return;
-  const added = now.slice(known.length);
-  progress.warn(
-    `new column${added.length > 1 ? 's' : ''} ${added.join(', ')} added after column ${known.length}; ` +
-      'files appended by earlier runs have no header for them',
-  );
 }

@@ -1,0 +1,207 @@
+import type { Writable } from 'node:stream';
+import type { RobofyClient } from '../api/client.js';
+import { invalidUtf8Check } from '../api/leads-page.js';
+import { paginateLeads, type FetchedPage, type LeadsQuery } from '../api/paginate.js';
+import type { Lead } from '../api/types.js';
+import { abortError, RobofyError, UsageError } from '../errors.js';
+import { LeadDeduper } from '../leads/dedupe.js';
+import { createTimeFilter } from '../leads/time-filter.js';
+import { outputError } from '../output/atomic-file.js';
+import type { CsvDelimiter } from '../output/csv-text.js';
+import { createSink, type LeadSink, type OutputFormat } from '../output/sink.js';
+import type { CsvFileShape } from '../state/state-file.js';
+import { openDestination, type Destination } from './destination.js';
+import { exportLeads, type ExportProgress } from './export-leads.js';
+import type { IncrementalExport } from './incremental.js';
+import { planResume } from './page-journal.js';
+
+/** What shapes an export's output and selects its leads, whichever chatbots it reads. */
+export interface ExportSettings {
+  format: OutputFormat;
+  columns: string[] | undefined;
+  raw: boolean;
+  since: number | undefined;
+  until: number | undefined;
+  limit: number | undefined;
+  header: boolean;
+  escapeFormulas: boolean;
+  /** --delimiter as given; undefined leaves it to the state's earlier runs, else `,`. */
+  delimiter: CsvDelimiter | undefined;
+  bom: boolean;
+  maxPages: number | undefined;
+  resume: boolean;
+}
+
+/** What a run of one or more chatbot exports shares. */
+export interface ExportContext {
+  client: RobofyClient;
+  settings: ExportSettings;
+  stdout: Writable;
+  signal: AbortSignal;
+  now: () => number;
+  warn: (text: string) => void;
+}
+
+export interface ChatbotExportJob {
+  query: LeadsQuery;
+  /** A file, written atomically; undefined: stdout. */
+  output: string | undefined;
+  /** With --resume: what the journal must match. */
+  fingerprint: Record<string, unknown>;
+  incremental: IncrementalExport | undefined;
+  onProgress?: ((done: ExportProgress) => void) | undefined;
+  /** Told when a page repeats rows already read (the listing shifted while it was paged). */
+  onRepeats?: ((page: FetchedPage, repeats: number) => void) | undefined;
+}
+
+export interface ChatbotExportResult extends ExportProgress {
+  label: string;
+  /** CSV: the header written (for the state file); null for JSON formats. */
+  columns: readonly string[] | null;
+  /** CSV: how the file was written (for the state file); undefined for JSON formats. */
+  csv: CsvFileShape | undefined;
+}
+
+/**
+ * One chatbot's listing into one output, shaped as a single-chatbot export:
+ * complete and committed, or failed with the target untouched. The state
+ * (if any) is the caller's to commit once it knows the run's outcome.
+ */
+export async function exportChatbot(context: ExportContext, job: ChatbotExportJob): Promise<ChatbotExportResult> {
+  const { client, settings, signal } = context;
+  const resume = await planResume(job.output, settings.resume, job.fingerprint, settings);
+  const incremental = job.incremental;
+  if (incremental) checkStateColumns(settings, incremental.columns);
+  const csv = settings.format === 'csv' ? csvFileShape(settings, incremental?.csv) : undefined;
+  const destination = await openDestination(job.output, context.stdout);
+  const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
+    paginateLeads(client, job.query, { maxPages: settings.maxPages, startToken, knownTokens });
+  const sink = openSink(settings, destination, incremental?.columns, csv, context.warn);
+  const checkText = invalidUtf8Check(context.warn);
+  try {
+    const result = await exportLeads({
+      pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
+      sink,
+      deduper: new LeadDeduper(),
+      keep: leadFilter(resume?.bounds ?? settings, incremental, context.warn),
+      limit: settings.limit,
+      signal,
+      done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
+      onRead: (page, repeats) => {
+        if (repeats > 0) job.onRepeats?.(page, repeats);
+        checkText(page);
+      },
+      onPage: (written, done) => {
+        incremental?.record(written, context.now());
+        job.onProgress?.(done);
+      },
+    });
+    await sink.finish();
+    // A signal that came while the output was being finished still means "leave the target as it was".
+    if (signal.aborted) throw abortError(signal);
+    await destination.commit();
+    await resume?.complete();
+    if (incremental) warnOfNewColumns(incremental.columns, sink.columns, context.warn);
+    return { ...result, label: destination.label, columns: sink.columns, csv: csv?.shape };
+  } catch (error) {
+    await sink.abort();
+    await destination.abort();
+    if (resume) context.warn('the pages fetched so far are kept: run the same command with --resume to continue');
+    throw isWriteError(error) ? outputError(destination.label, error) : error;
+  }
+}
+
+export function openSink(
+  settings: ExportSettings,
+  destination: Destination,
+  knownColumns: readonly string[] | undefined,
+  csv: CsvRun | undefined,
+  warn: (text: string) => void,
+  columns = settings.columns,
+): LeadSink {
+  return createSink(settings.format, {
+    out: destination.out,
+    onWarning: warn,
+    raw: settings.raw,
+    header: settings.header,
+    escapeFormulas: settings.escapeFormulas,
+    ...(csv ? { delimiter: csv.shape.delimiter, bom: csv.writeBom } : {}),
+    ...(destination.scratchDir ? { tmpDir: destination.scratchDir } : {}),
+    ...(columns ? { columns } : {}),
+    ...(knownColumns?.length ? { knownColumns } : {}),
+  });
+}
+
+/** This run's CSV: the file's shape, and whether this run starts the file (and so writes the BOM). */
+export interface CsvRun {
+  shape: CsvFileShape;
+  writeBom: boolean;
+}
+
+/**
+ * The delimiter and byte-order mark: as given on the first run; a later
+ * --state run appends to that file, so it keeps them and may not ask for others.
+ */
+export function csvFileShape(settings: ExportSettings, earlier: CsvFileShape | undefined): CsvRun {
+  if (earlier === undefined) return { shape: { delimiter: settings.delimiter ?? ',', bom: settings.bom }, writeBom: settings.bom };
+  if (settings.delimiter !== undefined && settings.delimiter !== earlier.delimiter) {
+    throw new UsageError(
+      `--delimiter ${delimiterName(settings.delimiter)} differs from the ${delimiterName(earlier.delimiter)} this state file's CSV ` +
+        'was written with; use the same delimiter, or a new state file and output',
+    );
+  }
+  if (settings.bom && !earlier.bom) {
+    throw new UsageError(
+      "--bom: the CSV this state file appends to was started without a byte-order mark, and one cannot be added to it now; " +
+        'use a new state file and output',
+    );
+  }
+  return { shape: earlier, writeBom: false };
+}
+
+function delimiterName(delimiter: CsvDelimiter): string {
+  return delimiter === '\t' ? 'tab' : `"${delimiter}"`;
+}
+
+/** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
+export function leadFilter(
+  bounds: { since: number | undefined; until: number | undefined },
+  incremental: IncrementalExport | undefined,
+  warn: (text: string) => void,
+): ((lead: Lead) => boolean) | undefined {
+  let warned = false;
+  const inTime = createTimeFilter(bounds, (lead) => {
+    if (warned) return;
+    warned = true;
+    warn(`lead ${String(lead.id)} has a created_at that is not a date (${JSON.stringify(lead.created_at)}); kept`);
+  });
+  if (!incremental) return inTime;
+  return inTime ? (lead) => incremental.isNew(lead) && inTime(lead) : (lead) => incremental.isNew(lead);
+}
+
+/** A system error from the output stream (ENOSPC, EIO…), not from the API; EPIPE is a reader that left. */
+export function isWriteError(error: unknown): boolean {
+  if (error instanceof RobofyError) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('E') && code !== 'EPIPE';
+}
+
+/** CSV appends line up only if every run picks the same --columns as the one that made the state. */
+export function checkStateColumns(settings: ExportSettings, known: readonly string[]): void {
+  if (settings.format !== 'csv' || settings.columns === undefined || known.length === 0) return;
+  if (settings.columns.join('\n') === known.join('\n')) return;
+  throw new UsageError(
+    `--columns differs from the columns this state file's CSV was written with (${known.join(',')}); ` +
+      'use the same --columns, or a new state file and output',
+  );
+}
+
+/** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */
+export function warnOfNewColumns(known: readonly string[], now: readonly string[] | null, warn: (text: string) => void): void {
+  if (known.length === 0 || now === null || now.length <= known.length) return;
+  const added = now.slice(known.length);
+  warn(
+    `new column${added.length > 1 ? 's' : ''} ${added.join(', ')} added after column ${known.length}; ` +
+      'files appended by earlier runs have no header for them',
+  );
+}
