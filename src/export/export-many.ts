@@ -7,7 +7,7 @@ import { paginateLeads, type LeadsQuery } from '../api/paginate.js';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
 import { LeadDeduper } from '../leads/dedupe.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
-import { ORIGIN_COLUMNS, stampOrigin } from '../leads/lead-origin.js';
+import { combinedColumns, ORIGIN_COLUMNS, stampOrigin } from '../leads/lead-origin.js';
 import { outputError } from '../output/atomic-file.js';
 import { BatchQueue } from './batch-queue.js';
 import { openDestination } from './destination.js';
@@ -38,11 +38,6 @@ export interface CombinedResult {
   label: string;
   /** CSV: the header written; null for JSON formats or when nothing was written. */
   columns: readonly string[] | null;
-}
-
-/** --columns of a combined output: the origin columns first, wherever the list names them. */
-export function combinedColumns(columns: readonly string[] | undefined): string[] | undefined {
-  return columns && [...ORIGIN_COLUMNS, ...columns.filter((column) => !(ORIGIN_COLUMNS as readonly string[]).includes(column))];
 }
 
 const STOPPED = new RobofyError('stopped: another chatbot failed', { code: 'STOPPED', exitCode: ExitCode.Api });

@@ -50,18 +50,22 @@ export function uniqueChatbots(refs: readonly ChatbotRef[]): ChatbotRef[] {
   });
 }
 
+/**
+ * `PROJECT/CHATBOT` when it reads as one; otherwise, with `-p`, the whole
+ * value is a chatbot id (an id may hold a slash: `-p 12 -c a/b` keeps
+ * meaning chatbot "a/b").
+ */
 function parseChatbotValue(value: string, defaultProject: number | undefined): ChatbotRef {
   const text = value.trim();
   if (text === '') throw new UsageError('--chatbot must not be empty');
-  if (!text.includes('/')) {
-    if (defaultProject === undefined) {
-      throw new UsageError(`--chatbot ${text} needs --project, or name it as PROJECT/${text}`);
-    }
-    return { projectId: defaultProject, chatbotId: text };
-  }
   const ref = parsePair(text);
-  if (ref === undefined) throw new UsageError(`--chatbot "${text}" is not CHATBOT or PROJECT/CHATBOT (e.g. 12/abc)`);
-  return ref;
+  if (ref !== undefined) return ref;
+  if (defaultProject !== undefined) return { projectId: defaultProject, chatbotId: text };
+  throw new UsageError(
+    text.includes('/')
+      ? `--chatbot "${text}" is not PROJECT/CHATBOT (e.g. 12/abc); give --project for a chatbot id with a slash`
+      : `--project is required (or set ROBOFY_PROJECT, or \`robofy config set project <id>\`) for chatbot ${text}, or name it as PROJECT/${text}`,
+  );
 }
 
 /** `PROJECT/CHATBOT` with a whole-number project and a chatbot id free of slashes and spaces. */

@@ -21,3 +21,8 @@ export function stampOrigin(leads: readonly Lead[], origin: ChatbotRef): void {
 export function originOf(lead: Lead): ChatbotRef | undefined {
   return (lead as StampedLead)[LEAD_ORIGIN];
 }
+
+/** --columns of a combined output: the origin columns first, wherever the list names them. */
+export function combinedColumns(columns: readonly string[] | undefined): string[] | undefined {
+  return columns && [...ORIGIN_COLUMNS, ...columns.filter((column) => !(ORIGIN_COLUMNS as readonly string[]).includes(column))];
+}

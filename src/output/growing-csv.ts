@@ -6,6 +6,8 @@ import { csvRecords, csvStart, LoneSurrogateCheck, type CsvStyle } from './csv-t
 export interface GrowingCsvOptions {
   /** Fixed columns (--columns): nothing is added. */
   columns?: readonly string[] | undefined;
+  /** Without `columns`: the columns the header starts with (default the base columns). */
+  firstColumns?: readonly string[] | undefined;
   header: boolean;
   /** Start the output with a UTF-8 byte-order mark. */
   bom: boolean;
@@ -33,7 +35,7 @@ export class GrowingCsv {
     this.#options = options;
     this.#surrogates = new LoneSurrogateCheck(options.onWarning);
     this.#grow = options.columns === undefined;
-    this.#columns = new ColumnSet(options.columns ?? BASE_COLUMNS);
+    this.#columns = new ColumnSet(options.columns ?? options.firstColumns ?? BASE_COLUMNS);
   }
 
   /**

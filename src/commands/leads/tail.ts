@@ -9,6 +9,11 @@ import { formatPrettyLead, stdoutColorLevel } from '../../output/pretty-lead.js'
 import { writeChunk } from '../../output/write-chunk.js';
 import { escapeForTerminal } from '../../leads/terminal.js';
 import { followLeads, type FollowEvent } from '../../tail/follow-leads.js';
+import { followMany } from '../../tail/follow-many.js';
+import type { ChatbotRef } from '../../leads/chatbot-list.js';
+import { chatbotKey } from '../../leads/chatbot-list.js';
+import { combinedColumns, ORIGIN_COLUMNS } from '../../leads/lead-origin.js';
+import { BASE_COLUMNS } from '../../leads/flatten.js';
 import { checkedPages, sequentialPages } from '../../tail/poll-pages.js';
 import { createTailStatus, type TailStatus } from '../../tail/status.js';
 import { TailState } from '../../tail/tail-state.js';
@@ -28,6 +33,7 @@ import {
   parseCount,
   parseLeadsCommandOptions,
   parseSeconds,
+  readChatbotsFrom,
   type LeadsCommandOptions,
 } from '../parse-options.js';
 
@@ -54,7 +60,12 @@ const TAIL_FORMATS: readonly TailFormat[] = ['pretty', 'jsonl', 'csv'];
 /** How late a lead may show up and still be printed; a restartable tail looks back as far as export --state does. */
 const DEFAULT_TAIL_OVERLAP = '15m';
 
-export function parseTailOptions(raw: Record<string, unknown>, now: number, stdoutIsTTY: boolean): TailOptions {
+export function parseTailOptions(
+  raw: Record<string, unknown>,
+  now: number,
+  stdoutIsTTY: boolean,
+  listed: readonly ChatbotRef[] = [],
+): TailOptions {
   const delivery = parseDeliveryOptions(raw);
   const asked = optionalString(raw.format) as TailFormat | undefined;
   if (delivery && asked !== undefined && asked !== 'jsonl') {
@@ -64,7 +75,7 @@ export function parseTailOptions(raw: Record<string, unknown>, now: number, stdo
   const state = optionalString(raw.state);
   const overlap = raw.overlap ?? (state ? undefined : DEFAULT_TAIL_OVERLAP);
   const options: TailOptions = {
-    ...parseLeadsCommandOptions(raw),
+    ...parseLeadsCommandOptions(raw, listed),
     format,
     intervalMs: parseSeconds('--interval', raw.interval ?? DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS),
     overlapMs: overlap === undefined ? DEFAULT_OVERLAP_MS : parseDuration('--overlap', String(overlap)),
@@ -93,9 +104,17 @@ interface LeadOutput {
 
 /** Follows new leads until --count is reached (exit 0) or a signal ends it (exit 0, output flushed). */
 export async function runTail(given: Record<string, unknown>, io: IO): Promise<void> {
-  const keys = ['project', 'chatbot', 'format', 'overlap', 'interval'] as const;
+  const keys = optionalString(given.chatbotsFrom) === undefined
+    ? (['project', 'chatbot', 'format', 'overlap', 'interval'] as const)
+    : (['project', 'format', 'overlap', 'interval'] as const);
   const { options: raw, settings } = await resolveCommandSettings(given, io, keys, isDelivering(given) ? ['jsonl'] : TAIL_FORMATS);
-  const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY);
+  const listed = await readChatbotsFrom(raw.chatbotsFrom, io.stdin);
+  const options = parseTailOptions(raw, io.now(), io.stdoutIsTTY, listed);
+  const many = options.queries.length > 1;
+  if (many && options.state) throw new UsageError('tail --state follows one chatbot; run one tail per chatbot, each with its own state file');
+  if (many && options.delivery) {
+    throw new UsageError('--forward-to and --exec follow one chatbot; run one tail per chatbot, each with its own state file');
+  }
   const client = await connect(io, { ...options, settings });
   const state = options.state ? await TailState.open(options.state, options.query, io.now(), options.overlapMs) : undefined;
   const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
@@ -108,22 +127,39 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
     const opened = options.delivery
       ? await openTailDelivery(options, options.delivery, io, status, { confirm, stop, profile: settings.profile.name })
       : // A restarted tail appends to what its first run started: the BOM belongs only at the start.
-        await openPrinter({ ...options, bom: options.bom && state?.resume === undefined }, io, status, confirm);
+        await openPrinter({ ...options, bom: options.bom && state?.resume === undefined }, io, status, confirm, many);
     output = opened;
-    await followLeads({
+    const follow = {
       pages: checkedPages(sequentialPages(client), (message) => status.warn(message)),
-      query: options.query,
       signal: AbortSignal.any([io.signal, stop.signal]),
       now: () => io.now(),
       intervalMs: options.intervalMs,
       overlapMs: options.overlapMs,
       since: options.since,
       count: options.count,
-      resume: state?.resume,
-      passedOver: confirm,
-      print: (leads) => opened.take(leads),
-      onEvent: describeEvents(options, status),
-    });
+      print: (leads: readonly Lead[]) => opened.take(leads),
+    };
+    if (many) {
+      let total = 0;
+      const describe = options.queries.map((query) => describeEvents(options, status, `${chatbotKey(query)}: `, () => total));
+      await followMany({
+        ...follow,
+        queries: options.queries,
+        print: async (leads) => {
+          await follow.print(leads);
+          total += leads.length;
+        },
+        onEvent: (index, event) => describe[index]!(event),
+      });
+    } else {
+      await followLeads({
+        ...follow,
+        query: options.query,
+        resume: state?.resume,
+        passedOver: confirm,
+        onEvent: describeEvents(options, status),
+      });
+    }
     await opened.finish();
   } finally {
     status.stop();
@@ -138,8 +174,9 @@ async function openPrinter(
   io: IO,
   status: TailStatus,
   confirm: (leads: readonly Lead[]) => Promise<void>,
+  many: boolean,
 ): Promise<LeadOutput> {
-  const print = await createPrinter(options, io, status);
+  const print = await createPrinter(options, io, status, many);
   return {
     take: async (leads) => {
       await status.around(() => print(leads));
@@ -183,11 +220,15 @@ async function createPrinter(
   options: TailOptions,
   io: IO,
   status: TailStatus,
+  many: boolean,
 ): Promise<(leads: readonly Lead[]) => Promise<void>> {
   const write = async (text: string): Promise<void> => writeChunk(io.stdout, text);
+  // Several chatbots: each lead carries its origin, in the first two columns.
+  const columns = many ? combinedColumns(options.columns) : options.columns;
   if (options.format === 'csv') {
     const csv = new GrowingCsv({
-      columns: options.columns,
+      columns,
+      firstColumns: many ? [...ORIGIN_COLUMNS, ...BASE_COLUMNS] : BASE_COLUMNS,
       header: options.header,
       bom: options.bom,
       style: options.csvStyle,
@@ -202,7 +243,7 @@ async function createPrinter(
     return (leads) => write(csv.encode(leads));
   }
   if (options.format === 'jsonl') {
-    const encode = createJsonEncoder(options.columns ? { columns: options.columns } : {});
+    const encode = createJsonEncoder(columns ? { columns } : {});
     // One write per lead: a reader (`while read`) gets each lead as soon as it is printed.
     return async (leads) => {
       for (const lead of leads) await write(`${encode(lead)}\n`);
@@ -215,34 +256,35 @@ async function createPrinter(
   };
 }
 
-function describeEvents(options: TailOptions, status: TailStatus): (event: FollowEvent) => void {
+/** With several chatbots, `label` names the chatbot in notes and warnings, and `total` counts every chatbot's leads. */
+function describeEvents(options: TailOptions, status: TailStatus, label = '', total?: () => number): (event: FollowEvent) => void {
   let printed = 0;
   return (event) => {
     switch (event.type) {
       case 'polled':
-        printed = event.printed;
+        printed = total?.() ?? event.printed;
         // While delivering, the status line tells how the receiver is doing.
         if (!options.delivery) status.update(`Waiting for leads… ${plural(printed, 'lead')} so far, last poll ${clock(event.at)}`);
         if (options.verbose) {
           const how = event.stoppedEarly ? 'stopped past the overlap window' : 'read to the end';
-          status.note(`poll ${event.poll}: ${plural(event.pages, 'page')} (${how}), ${plural(event.fresh, 'new lead')}`);
+          status.note(`${label}poll ${event.poll}: ${plural(event.pages, 'page')} (${how}), ${plural(event.fresh, 'new lead')}`);
         }
         break;
       case 'full-reads':
         if (options.verbose) {
           const order = event.order === 'oldest-first' ? 'oldest first' : 'in no order of created_at';
-          status.note(`the API lists leads ${order}, so a poll cannot stop at leads already seen: every poll reads every page`);
+          status.note(`${label}the API lists leads ${order}, so a poll cannot stop at leads already seen: every poll reads every page`);
         }
         break;
       case 'outage':
-        status.warn(`${event.error.message}; still following: retrying until the API answers, then printing what was captured meanwhile`);
+        status.warn(`${label}${event.error.message}; still following: retrying until the API answers, then printing what was captured meanwhile`);
         status.update(`API unavailable since ${clock(event.at)}, retrying… ${plural(printed, 'lead')} so far`);
         break;
       case 'retrying':
-        if (options.verbose) status.note(`poll failed ${plural(event.failures, 'time')} in a row; next try in ${seconds(event.retryInMs)}`);
+        if (options.verbose) status.note(`${label}poll failed ${plural(event.failures, 'time')} in a row; next try in ${seconds(event.retryInMs)}`);
         break;
       case 'recovered':
-        status.note(`the API answers again after ${seconds(event.downMs)}; following resumed`);
+        status.note(`${label}the API answers again after ${seconds(event.downMs)}; following resumed`);
         break;
     }
   };
