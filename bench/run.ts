@@ -61,6 +61,8 @@
  *   BENCH_SKIP_1M=1       leave out the 1,000,000-lead rows
  *   BENCH_RSS=preload     use the preload even if GNU time is there
  *   BENCH_NO_RESULTS=1    do not write bench/RESULTS.md
+ *   BENCH_MANY_RUNS=1     runs of the many-chatbot row (bench/many-chatbots.ts; ~15 s a run)
+ *   BENCH_SKIP_MANY=1     leave out the many-chatbot row
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,6 +71,7 @@ import { cpus, freemem, loadavg, release, tmpdir, totalmem, availableParallelism
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MANY, measureManyChatbots, type ManyResult } from './many-chatbots.js';
 
 // ---------------------------------------------------------------- configuration
 
@@ -90,6 +93,8 @@ const CURL_RUNS = envInt('BENCH_CURL_RUNS', 1);
 const PEER_RUNS = envInt('BENCH_PEER_RUNS', 1);
 const STARTUP_RUNS = envInt('BENCH_STARTUP_RUNS', QUICK ? 3 : 10);
 const SKIP_LARGE = process.env.BENCH_SKIP_1M === '1';
+const MANY_RUNS = envInt('BENCH_MANY_RUNS', 1);
+const SKIP_MANY = process.env.BENCH_SKIP_MANY === '1';
 const SMALL = QUICK ? 2_000 : 100_000;
 const LARGE = QUICK ? 10_000 : 1_000_000;
 const CURL_SET = QUICK ? 1_000 : 10_000;
@@ -284,8 +289,9 @@ interface DataSet {
   server?: Record<string, unknown>;
 }
 
-async function startServer(set: DataSet): Promise<BenchServer> {
+async function startServer(set: DataSet, extra: Record<string, unknown> = {}): Promise<BenchServer> {
   const options = {
+    ...extra,
     leads: set.leads,
     pageSize: PAGE_SIZE,
     fields: FIELDS,
@@ -657,6 +663,36 @@ function exportTable(rows: Row[]): string[] {
   return out;
 }
 
+function manyTable(many: ManyResult | undefined): string[] {
+  if (many === undefined) return ['Skipped: BENCH_SKIP_MANY=1.'];
+  const cpu = (ms: number | undefined): string => (ms === undefined ? 'n/a' : fmtMs(ms));
+  const row = (label: string, r: ManyResult['combined'], runs: ManyResult['combined'][]): string =>
+    `| ${label} | ${fmtMs(r.ms)} | ${cpu(r.cpuMs)} | ${fmtMB(r.rssKB)} | ${runs.map((x) => fmtMs(x.ms)).join(', ')} |`;
+  return [
+    `${MANY.chatbots} chatbots × ${fmtInt(many.leadsEach)} leads, page size ${MANY.pageSize}, ${MANY.latencyMs} ms a page, one combined CSV.`,
+    '',
+    '| Client | Wall (median) | CPU | Peak RSS | Runs (wall) |',
+    '|---|---:|---:|---:|---|',
+    row('robofy, default --concurrency (4)', many.combined, many.runs.combined),
+    row('robofy, --concurrency 1', many.sequential, many.runs.sequential),
+    row(`${MANY.chatbots} one-chatbot robofy exports in parallel (CPU summed, RSS largest)`, many.parallel, many.runs.parallel),
+  ];
+}
+
+function evaluateMany(many: ManyResult | undefined): Target[] {
+  if (many === undefined) return [{ name: `${MANY.chatbots} chatbots`, verdict: 'SKIP', detail: 'BENCH_SKIP_MANY=1' }];
+  const speedup = many.sequential.ms / many.combined.ms;
+  const vsParallel = many.combined.ms / many.parallel.ms;
+  const rss = many.combined.rssKB;
+  return [
+    { name: `${MANY.chatbots} chatbots: default concurrency ≥ 3.5× faster than --concurrency 1`, verdict: verdict(speedup >= 3.5), detail: fmtRatio(speedup) },
+    { name: `${MANY.chatbots} chatbots: default concurrency ≤ 1.1× ${MANY.chatbots} parallel exports`, verdict: verdict(vsParallel <= 1.1), detail: fmtRatio(vsParallel) },
+    rss === undefined
+      ? { name: `${MANY.chatbots} chatbots: peak RSS < 120 MB`, verdict: 'SKIP', detail: 'no RSS figure' }
+      : { name: `${MANY.chatbots} chatbots: peak RSS < 120 MB`, verdict: verdict(rss < 120 * 1024), detail: fmtMB(rss) },
+  ];
+}
+
 function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[], peerSkipped: string | undefined): Target[] {
   const find = (key: string, leads: number, latencyMs: number): Row | undefined =>
     rows.find((r) => r.key === key && r.leads === leads && r.latencyMs === latencyMs && r.set === setId({ leads, latencyMs }));
@@ -754,7 +790,7 @@ function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[], peer
   return targets;
 }
 
-function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], targets: Target[], meta: { started: Date; elapsedMs: number; loadStart: number[]; loadEnd: number[] }): string {
+function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], many: ManyResult | undefined, targets: Target[], meta: { started: Date; elapsedMs: number; loadStart: number[]; loadEnd: number[] }): string {
   const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' / ');
   const lines: string[] = [
     '# robofy benchmark',
@@ -812,6 +848,7 @@ function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], target
     }
     lines.push('', 'curl + jq does less than robofy: header from the first lead only (late columns unlabelled), no formula escaping, no retries, no atomic file.');
   }
+  lines.push('', '## Several chatbots in one run', '', ...manyTable(many));
   lines.push('', '## Start-up', '', '| Command | Wall (median) | × node -e 0 | Runs |', '|---|---:|---:|---|');
   const base = startup.find((s) => s.label === 'node -e 0')?.ms ?? NaN;
   for (const s of startup) lines.push(`| \`${s.label}\` | ${fmtMs(s.ms)} | ${fmtRatio(s.ms / base)} | ${s.runs.map(fmtMs).join(', ')} |`);
@@ -863,6 +900,20 @@ async function cleanup(): Promise<void> {
   if (scratch !== '') await rm(scratch, { recursive: true, force: true });
 }
 
+function measureMany(): Promise<ManyResult> {
+  return measureManyChatbots({
+    startServer: async (extra) => {
+      const server = await startServer({ leads: 0, latencyMs: MANY.latencyMs }, extra);
+      return { env: cliEnv(server), stop: () => server.stop() };
+    },
+    runCli: (args, env) => runOnce({ cmd: NODE, args: [CLI, ...args], env, isNode: true }),
+    scratch,
+    runs: MANY_RUNS,
+    quick: QUICK,
+    log,
+  });
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const t0 = performance.now();
@@ -893,9 +944,10 @@ async function main(): Promise<void> {
     if (peerSkipped !== undefined) log(`bench: ${peerSkipped}: the Python peer row will be skipped`);
     const rows: Row[] = [];
     for (const scenario of scenarios(peerSkipped === undefined)) rows.push(...(await measureSet(scenario.set, scenario.runs, scenario.clients)));
+    const many = SKIP_MANY ? undefined : await measureMany();
 
-    const targets = evaluate(rows, curl, startup, peerSkipped);
-    const text = report(rows, curl, startup, targets, { started, elapsedMs: performance.now() - t0, loadStart, loadEnd: loadavg() });
+    const targets = [...evaluate(rows, curl, startup, peerSkipped), ...evaluateMany(many)];
+    const text = report(rows, curl, startup, many, targets, { started, elapsedMs: performance.now() - t0, loadStart, loadEnd: loadavg() });
     process.stdout.write(`${text}\n`);
     if (process.env.BENCH_NO_RESULTS !== '1') {
       writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);

@@ -27,8 +27,16 @@ export function parseSeconds(name: string, value: unknown, min: number): number 
   return Math.round(number * 1000);
 }
 
+/**
+ * `-c` as repeated on the command line (an array), or a stored or
+ * environment setting (a string), which may hold a list: `12/abc,31/xyz`.
+ */
 function parseChatbots(raw: Record<string, unknown>, listed: readonly ChatbotRef[]): ChatbotRef[] {
-  const values = raw.chatbot === undefined ? [] : [raw.chatbot].flat().map(String);
+  const values = Array.isArray(raw.chatbot)
+    ? raw.chatbot.map(String)
+    : typeof raw.chatbot === 'string'
+      ? raw.chatbot.split(/[,\s]+/).filter((value) => value !== '')
+      : [];
   const project = parseCount('--project', raw.project, 0);
   const chatbots = uniqueChatbots([...parseChatbotList(values, project), ...listed]);
   if (chatbots.length === 0) {
