@@ -42,7 +42,13 @@ export async function measureManyChatbots(deps: ManyDeps): Promise<ManyResult> {
   const leadsEach = deps.quick ? 200 : MANY.leadsEach;
   const keys = Array.from({ length: MANY.chatbots }, (_, i) => `12/c${i + 1}`);
   const chatbots = Object.fromEntries(keys.map((key, i) => [key, { leads: leadsEach, fields: 10, idPrefix: `c${i + 1}_` }]));
-  const server = await deps.startServer({ projects: { '12': [] }, chatbots, pageSize: MANY.pageSize, latencyMs: MANY.latencyMs, order: 'desc' });
+  const server = await deps.startServer({
+    projects: { '12': [] },
+    chatbots,
+    pageSize: MANY.pageSize,
+    latencyMs: MANY.latencyMs,
+    lateFields: { fromLead: Math.floor(leadsEach * 0.9), names: ['company', 'source'] },
+  });
   const runs: ManyResult['runs'] = { combined: [], sequential: [], parallel: [] };
   const all = keys.flatMap((key) => ['-c', key]);
   const out = (name: string): string => join(deps.scratch, name);

@@ -291,7 +291,6 @@ interface DataSet {
 
 async function startServer(set: DataSet, extra: Record<string, unknown> = {}): Promise<BenchServer> {
   const options = {
-    ...extra,
     leads: set.leads,
     pageSize: PAGE_SIZE,
     fields: FIELDS,
@@ -299,6 +298,7 @@ async function startServer(set: DataSet, extra: Record<string, unknown> = {}): P
     lateFields: { fromLead: Math.floor(set.leads * 0.9), names: LATE_FIELDS },
     latencyMs: set.latencyMs,
     ...set.server,
+    ...extra,
   };
   const child = spawn(NODE, [join(DIST_BENCH, 'server.js'), JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -54,3 +54,8 @@ export function plural(count: number, word: string, words = `${word}s`): string 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
+
+/** `, 3 retries` for a summary line, or nothing when there were none. */
+export function retriesText(retries: number): string {
+  return retries > 0 ? `, ${plural(retries, 'retry', 'retries')}` : '';
+}

@@ -8,7 +8,7 @@ import { exportCombined, exportEach, type ChatbotOutcome, type ManyExportJob } f
 import { StateBook } from '../../export/incremental.js';
 import { isOutputTemplate, templatePaths } from '../../export/output-template.js';
 import { ChatbotsProgress } from '../../ui/chatbots-progress.js';
-import { plural, seconds, type Progress } from '../../ui/progress.js';
+import { plural, retriesText, seconds, type Progress } from '../../ui/progress.js';
 import { reportError } from '../../ui/report-error.js';
 import type { ExportOptions } from './export.js';
 
@@ -43,7 +43,8 @@ export async function exportMany(
     if (paths) {
       outcomes = await exportEach(context, { ...job, paths, fingerprint });
       target = plural(outcomes.filter((outcome) => outcome.status === 'done').length, 'file');
-      await book?.commit(doneEntries(job, outcomes, io.now()), undefined, io.now());
+      const entries = doneEntries(job, outcomes, io.now());
+      if (book && entries.length > 0) await book.commit(entries, undefined, io.now());
     } else {
       if (book) checkStateColumns({ ...options, columns: combinedColumns(options.columns) }, book.combinedColumns);
       const csv = options.format === 'csv' ? csvFileShape(options, book?.combinedCsv) : undefined;
@@ -58,11 +59,10 @@ export async function exportMany(
     const failed = outcomes.filter((outcome) => outcome.status === 'failed');
     const leads = outcomes.reduce((sum, outcome) => sum + (outcome.status === 'done' ? outcome.leads : 0), 0);
     const pages = outcomes.reduce((sum, outcome) => sum + (outcome.status === 'done' ? outcome.pages : 0), 0);
-    const retries = context.client.retries > 0 ? `, ${plural(context.client.retries, 'retry', 'retries')}` : '';
     const read = outcomes.length - failed.length;
     progress.stop(
       `Exported ${plural(leads, 'lead')} of ${read < outcomes.length ? `${read} of ` : ''}${plural(outcomes.length, 'chatbot')} ` +
-        `to ${target} in ${seconds(io.now() - started)} (${plural(pages, 'page')}${retries})` +
+        `to ${target} in ${seconds(io.now() - started)} (${plural(pages, 'page')}${retriesText(context.client.retries)})` +
         (failed.length > 0 ? `; failed: ${failed.map((outcome) => chatbotKey(outcome.query)).join(', ')}` : ''),
     );
     if (failed.length > 0) throw failureReport(failed, outcomes, paths === undefined ? target : undefined, io, options.verbose);

@@ -7,7 +7,7 @@ import type { OutputFormat } from '../../output/sink.js';
 import { exportChatbot, type ExportContext, type ExportSettings } from '../../export/export-chatbot.js';
 import { IncrementalExport } from '../../export/incremental.js';
 import { isOutputTemplate } from '../../export/output-template.js';
-import { createProgress, plural, seconds } from '../../ui/progress.js';
+import { createProgress, plural, retriesText, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import type { SettingKey } from '../../config/keys.js';
@@ -218,9 +218,6 @@ function settingKeys(raw: Record<string, unknown>): SettingKey[] {
   return keys;
 }
 
-export function retriesText(retries: number): string {
-  return retries > 0 ? `, ${plural(retries, 'retry', 'retries')}` : '';
-}
 
 /** What a resumed export must share with the run that started it: the query and the output-shaping options as typed. */
 function fingerprint(raw: Record<string, unknown>, options: ExportOptions, query: LeadsQuery): Record<string, unknown> {
