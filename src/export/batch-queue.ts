@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hasInexactNumber, jsonText, parseExactly } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { writeFully } from '../output/file-writable.js';
 
@@ -107,7 +108,8 @@ export class BatchQueue {
       this.#path = join(this.#dir, `robofy-${process.pid}-${randomBytes(8).toString('hex')}.leads.spool`);
       this.#file = open(this.#path, 'wx+', 0o600);
     }
-    const bytes = Buffer.from(JSON.stringify(leads), 'utf8');
+    // Each lead's own text, so numbers keep the exact text the API sent.
+    const bytes = Buffer.from(`[${leads.map((lead) => jsonText(lead)).join(',')}]`, 'utf8');
     const position = this.#written;
     this.#written += bytes.length;
     // Appended at the file's own offset; reads give their position (pread), so they never move it.
@@ -123,6 +125,7 @@ export class BatchQueue {
       if (bytesRead === 0) throw new Error('lead spool is shorter than what was written to it');
       done += bytesRead;
     }
-    return JSON.parse(bytes.toString('utf8')) as Lead[];
+    const text = bytes.toString('utf8');
+    return (hasInexactNumber(text) ? parseExactly(text) : JSON.parse(text)) as Lead[];
   }
 }
