@@ -106,7 +106,7 @@ export interface RecordedRequest {
   /** Decoded query parameters (the last one wins if a name repeats). */
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
-  /** performance.now() when the request arrived, and when its response was finished (or the socket closed). */
+  /** performance.now() when the request arrived, and when its response began (or the socket closed unanswered). */
   receivedAt: number;
   answeredAt?: number;
 }
@@ -271,7 +271,13 @@ class FakeApiServer implements FakeApi {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const rec = recordRequest(req);
     this.requests.push(rec);
-    res.once('close', () => (rec.answeredAt = performance.now()));
+    // Answered when the status line is written (the client cannot see it sooner), or when the socket closes unanswered.
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = ((...args: Parameters<typeof res.writeHead>) => {
+      rec.answeredAt ??= performance.now();
+      return writeHead(...args);
+    }) as typeof res.writeHead;
+    res.once('close', () => (rec.answeredAt ??= performance.now()));
     if (rec.path === '/v1/account/details') return this.accountDetails(req, res);
     if (rec.path.startsWith(LEADS_PREFIX)) {
       const segments = rec.path.slice(LEADS_PREFIX.length).split('/');
