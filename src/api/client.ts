@@ -26,6 +26,8 @@ export interface ClientOptions {
   timeoutMs?: number | undefined;
   /** Further attempts after the first fails in a retryable way. */
   retries?: number | undefined;
+  /** Listings read at once (several chatbots): one connection each. Default 1. */
+  listings?: number | undefined;
   /** A Retry-After longer than this fails the run instead of sleeping through it. */
   maxRetryAfterMs?: number | undefined;
   maxResponseBytes?: number | undefined;
@@ -111,7 +113,8 @@ export class RobofyClient {
           maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           // Pages are sequential: the prefetch is sent when the previous response frees the socket,
           // a moment before undici would see it free, so a pool opened a second connection (and TLS handshake).
-          connections: 1,
+          // Listings read at once each get their own.
+          connections: options.listings ?? 1,
         });
     return new RobofyClient(options, loadUndici(), network);
   }

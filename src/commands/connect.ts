@@ -11,6 +11,8 @@ export interface ConnectOptions {
   retries?: number | undefined;
   timeoutMs?: number | undefined;
   verbose?: boolean | undefined;
+  /** Listings read at once (several chatbots); default 1. */
+  listings?: number | undefined;
 }
 
 /** Opens the client with the profile's key and URL, never one profile's key with another's URL. */
@@ -27,6 +29,7 @@ export async function connect(io: IO, options: ConnectOptions): Promise<RobofyCl
     env: io.env,
     retries: options.retries,
     timeoutMs: options.timeoutMs,
+    listings: options.listings,
     ...(options.verbose ? { onEvent: (event: ClientEvent) => void io.stderr.write(`${describeEvent(event)}\n`) } : {}),
   });
 }

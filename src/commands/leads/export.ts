@@ -138,7 +138,8 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
   }
   checkTerminal(options, io.stdoutIsTTY);
   const started = io.now();
-  const client = await connect(io, { ...options, settings });
+  const listings = options.queries.length > 1 ? Math.min(options.concurrency, options.queries.length) : 1;
+  const client = await connect(io, { ...options, settings, listings });
   const progress = await createProgress(io, { quiet: options.quiet });
   const context: ExportContext = {
     client,

@@ -115,7 +115,8 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
   if (many && options.delivery) {
     throw new UsageError('--forward-to and --exec follow one chatbot; run one tail per chatbot, each with its own state file');
   }
-  const client = await connect(io, { ...options, settings });
+  // One poll loop per chatbot, each with its own connection.
+  const client = await connect(io, { ...options, settings, listings: options.queries.length });
   const state = options.state ? await TailState.open(options.state, options.query, io.now(), options.overlapMs) : undefined;
   const status = await createTailStatus(io, { quiet: options.quiet, verbose: options.verbose });
   status.update('Waiting for leads…');
