@@ -9,7 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { generateLead, type ChatbotListing, type FakeApi, type LeadRow, type RecordedRequest } from '../fake-api/server.js';
-import { BASE_COLUMNS, SLOW, cli, expectNoKey, expectQuietSuccess, fakeApi, flatEntries, listDir, neutralised, scratch } from './fixtures.js';
+import { BASE_COLUMNS, SLOW, cli, expectNoKey, expectOneLineError, expectQuietSuccess, fakeApi, flatEntries, listDir, neutralised, scratch } from './fixtures.js';
+import { pythonCsvRows } from '../python-oracle.js';
 
 /** Three chatbots in two projects, with different forms; one of them grew a field later. */
 const CHATBOTS: Record<string, ChatbotListing> = {
@@ -326,6 +327,45 @@ describe.concurrent('one state file for every chatbot', SLOW, () => {
     // def and xyz were not in the run: their entries are byte for byte what the second run left.
     expect(afterThird.chatbots.slice(1)).toEqual(afterSecond.chatbots.slice(1));
     expect(listDir(dir)).toEqual(['all.state']);
+  });
+});
+
+describe.concurrent('a combined CSV with --state keeps its delimiter and BOM', SLOW, () => {
+  it('run 1 with --delimiter ";" --bom; run 2 appends ";" rows without a BOM; "," is refused, state untouched', async ({ expect }) => {
+    const api = await multiApi();
+    const dir = scratch();
+    const state = join(dir, 'all.state');
+    const keys = ['12/abc', '12/def'];
+    const run = (out: string, ...extra: string[]) =>
+      cli(api, ['leads', 'export', ...keys.flatMap((key) => ['-c', key]), '-o', join(dir, out), '--state', state, ...extra]);
+
+    expectQuietSuccess(await run('first.csv', '--delimiter', ';', '--bom'));
+    const first = readFileSync(join(dir, 'first.csv'));
+    expect([...first.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(pythonCsvRows(first, ';')).toEqual(expectedCombinedCsv(keys));
+    expect(JSON.parse(readFileSync(state, 'utf8'))).toMatchObject({ csv: { delimiter: ';', bom: true } });
+
+    api.addLeads(2, { chatbot: '12/abc' });
+    expectQuietSuccess(await run('second.csv', '--no-header'));
+    const second = readFileSync(join(dir, 'second.csv'));
+    expect(second[0]).not.toBe(0xef);
+    const newIds = rowsOf('12/abc', CHATBOTS, 2).slice(0, 2).map((row) => row.id);
+    expect(pythonCsvRows(second, ';').map((record) => record.slice(0, 3))).toEqual(newIds.map((id) => ['12', 'abc', id]));
+
+    const before = readFileSync(state);
+    expectOneLineError(await run('third.csv', '--delimiter', ','), 2, `--delimiter "," differs from the ";" this state file's CSV was written with`);
+    expect(readFileSync(state).equals(before)).toBe(true);
+    expect(existsSync(join(dir, 'third.csv'))).toBe(false);
+  });
+});
+
+describe.concurrent('delivery follows one chatbot', SLOW, () => {
+  it('export and tail --exec with two chatbots: exit 2 before any request', async ({ expect }) => {
+    const api = await multiApi();
+    const two = ['-c', '12/abc', '-c', '12/def', '--exec', 'cat'];
+    expectOneLineError(await cli(api, ['leads', 'export', ...two]), 2, "--exec delivers one chatbot's leads: give one -c/--chatbot");
+    expectOneLineError(await cli(api, ['leads', 'tail', ...two]), 2, '--forward-to and --exec follow one chatbot');
+    expect(api.requests).toEqual([]);
   });
 });
 
