@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { generateLead, type ChatbotListing, type FakeApi, type LeadRow, type RecordedRequest } from '../fake-api/server.js';
 import { BASE_COLUMNS, SLOW, cli, expectNoKey, expectOneLineError, expectQuietSuccess, fakeApi, flatEntries, listDir, neutralised, scratch } from './fixtures.js';
-import { pythonCsvRows } from '../python-oracle.js';
+import { pythonCsvRows, pythonXlsx } from '../python-oracle.js';
 
 /** Three chatbots in two projects, with different forms; one of them grew a field later. */
 const CHATBOTS: Record<string, ChatbotListing> = {
@@ -102,6 +102,21 @@ describe.concurrent('one combined output', SLOW, () => {
     expect(new Set(owners).size).toBe(owners.length);
     for (const record of table.slice(1)) expect(record[2]!.startsWith(`${record[1]}_`)).toBe(true);
     for (const key of ALL) expect(leadRequestsOf(api, key)).toHaveLength(Math.ceil(rowsOf(key).length / 4));
+  });
+
+  it('xlsx: the same header and rows as the combined csv, ids first (python zipfile + xml)', async ({ expect }) => {
+    const api = await multiApi();
+    const dir = scratch();
+    const args = ['leads', 'export', '-c', '12/abc', '-c', '12/def', '-c', '31/xyz', '--no-escape-formulas'];
+    expectQuietSuccess(await cli(api, [...args, '-o', join(dir, 'leads.xlsx')]));
+    expectQuietSuccess(await cli(api, [...args, '-o', join(dir, 'leads.csv')]));
+    const book = pythonXlsx(join(dir, 'leads.xlsx'));
+    expect(book.formulaParts).toEqual([]);
+    const sheet = book.sheets[0]!.rows.map((row) => row.map((cell) => cell?.value ?? ''));
+    const csv = pythonCsv(join(dir, 'leads.csv'));
+    expect(sheet[0]).toEqual(csv[0]);
+    expect(sheet[0]!.slice(0, 2)).toEqual(['project_id', 'chatbot_id']);
+    expect(sheet.slice(1).map((row) => row.slice(0, 3))).toEqual(csv.slice(1).map((row) => row.slice(0, 3)));
   });
 
   it('jsonl on stdout from --chatbots-from (comments, blank lines, a repeat): the same records, keys in order (jq)', async ({ expect }) => {

@@ -63,7 +63,7 @@ export class XlsxSink implements LeadSink {
 
   constructor(options: SinkOptions, tuning: XlsxTuning = {}) {
     this.#out = options.out;
-    this.#columns = new ColumnSet(options.columns ?? BASE_COLUMNS);
+    this.#columns = new ColumnSet(options.columns ?? (options.knownColumns?.length ? options.knownColumns : BASE_COLUMNS));
     this.#rows = new SheetRows(this.#columns, options.columns === undefined, (cut) => this.#reportCut(cut));
     this.#tmpDir = options.tmpDir ?? tmpdir();
     this.#warn = options.onWarning ?? (() => undefined);
