@@ -4,7 +4,10 @@
  * `data.report.next_page_token` and throws the page away. No output, no
  * validation beyond that, no prefetch.
  *
- *   node dist/bench/floor.js <undici|node-http> <api-url> <token> [max-pages]
+ *   node dist/bench/floor.js <undici|node-http> <api-url> <token> [max-pages] [--gzip]
+ *
+ * With --gzip it asks for gzip and gunzips each whole gzip body before
+ * parsing (the real-link scenario's floor).
  *
  * Two transports: undici's `request()` (what robofy uses) and Node's own
  * `node:http` with a keep-alive Agent of one socket, the body gathered with
@@ -14,12 +17,18 @@
  * to stdout when done.
  */
 import { Agent as HttpAgent, get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 interface Page {
   data?: { report?: { rows?: unknown[]; next_page_token?: string | null } };
 }
 
-/** GETs `url` and returns its status and body text. */
+/** The whole gzip body inflated at once: the cheapest a client can decode it. */
+function gunzipText(bytes: Buffer): string {
+  return gunzipSync(bytes).toString();
+}
+
+/** GETs `url` and returns its status and body text (gunzipped if the answer is gzip). */
 type Fetch = (url: string, headers: Record<string, string>) => Promise<{ status: number; text: string }>;
 interface Transport {
   fetch: Fetch;
@@ -32,8 +41,9 @@ async function undiciTransport(): Promise<Transport> {
   const agent = new Agent({ connections: 1, keepAliveTimeout: 10_000 });
   return {
     fetch: async (url, headers) => {
-      const { statusCode, body } = await request(url, { method: 'GET', headers, dispatcher: agent });
-      return { status: statusCode, text: await body.text() };
+      const { statusCode, headers: responseHeaders, body } = await request(url, { method: 'GET', headers, dispatcher: agent });
+      const text = responseHeaders['content-encoding'] === 'gzip' ? gunzipText(Buffer.from(await body.arrayBuffer())) : await body.text();
+      return { status: statusCode, text };
     },
     close: () => agent.close(),
   };
@@ -47,7 +57,11 @@ async function nodeHttpTransport(): Promise<Transport> {
         get(url, { agent, headers }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          response.on('end', () => {
+            const bytes = Buffer.concat(chunks);
+            const text = response.headers['content-encoding'] === 'gzip' ? gunzipText(bytes) : bytes.toString();
+            resolve({ status: response.statusCode ?? 0, text });
+          });
           response.on('error', reject);
         }).on('error', reject);
       }),
@@ -58,17 +72,19 @@ async function nodeHttpTransport(): Promise<Transport> {
 const TRANSPORTS: Record<string, () => Promise<Transport>> = { undici: undiciTransport, 'node-http': nodeHttpTransport };
 
 async function main(): Promise<void> {
-  const [transportName = '', apiUrl, token, maxPagesArg] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const gzip = args.includes('--gzip');
+  const [transportName = '', apiUrl, token, maxPagesArg] = args.filter((arg) => arg !== '--gzip');
   const maxPages = maxPagesArg === undefined ? Infinity : Number(maxPagesArg);
   const makeTransport = TRANSPORTS[transportName];
   if (makeTransport === undefined || apiUrl === undefined || token === undefined || !(maxPages >= 1)) {
-    process.stderr.write('usage: floor.js <undici|node-http> <api-url> <token> [max-pages]\n');
+    process.stderr.write('usage: floor.js <undici|node-http> <api-url> <token> [max-pages] [--gzip]\n');
     process.exitCode = 2;
     return;
   }
   const transport = await makeTransport();
   const base = `${apiUrl}/v1/ai-agent/leads/12/abc`;
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+  const headers = { authorization: `Bearer ${token}`, accept: 'application/json', ...(gzip ? { 'accept-encoding': 'gzip' } : {}) };
   let next: string | null = null;
   let pages = 0;
   let leads = 0;

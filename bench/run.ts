@@ -25,7 +25,10 @@
  *   - a bash loop of curl + jq (bench/curl-jq.sh) on a smaller set, against
  *     robofy CSV on that same set;
  *   - start-up: `robofy --version` and `robofy leads export --help` against
- *     `node -e 0`.
+ *     `node -e 0`;
+ *   - a real link (a slow office or VPN line): 30,000 leads, 20 ms a page and
+ *     2 MB/s per connection, robofy against the API compressing (gzip), against
+ *     the same API with compression off, and the floor asking for gzip.
  * Peak RSS and CPU time (user + sys) come from GNU `/usr/bin/time -f '%M %U %S'`
  * when it works, otherwise from a preload (bench/maxrss.ts) that records
  * process.resourceUsage() at exit. The fake API's CPU per run is read from
@@ -63,6 +66,8 @@
  *   BENCH_NO_RESULTS=1    do not write bench/RESULTS.md
  *   BENCH_MANY_RUNS=1     runs of the many-chatbot row (bench/many-chatbots.ts; ~15 s a run)
  *   BENCH_SKIP_MANY=1     leave out the many-chatbot row
+ *   BENCH_LINK_RUNS=1     runs per client of the real-link rows (~10 s compressed, ~25 s not)
+ *   BENCH_ONLY=link       measure the real-link rows alone
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -110,6 +115,10 @@ const WITH_XLSX = [...FORMATS, 'xlsx'] as const;
 type Format = (typeof WITH_XLSX)[number];
 /** With latency the sleep dominates; JSON writes what JSONL writes, so it is left out there. */
 const LATENCY_FORMATS = ['csv', 'jsonl'] as const;
+const LINK_LEADS = QUICK ? 3_000 : 30_000;
+const LINK_RUNS = envInt('BENCH_LINK_RUNS', 1);
+const LINK_BYTES_PER_SECOND = 2_000_000;
+const LINK_ONLY = process.env.BENCH_ONLY === 'link';
 /** A measured child that runs longer than this is killed and the bench fails. */
 const CHILD_TIMEOUT_MS = 15 * 60_000;
 
@@ -484,15 +493,18 @@ function peerUnavailable(): string | undefined {
   return probe.status === 0 ? undefined : 'python3 cannot import csv, http.client and json';
 }
 
+/** A run with the server's CPU time over it. */
+async function runOnceServedBy(server: BenchServer, m: Measured): Promise<RunResult> {
+  const before = server.cpuMs();
+  const r = await runOnce(m);
+  const after = server.cpuMs();
+  return { ...r, serverCpuMs: before === undefined || after === undefined ? undefined : after - before };
+}
+
 /** Every client of one data set, interleaved run by run so drift hits all alike. */
 async function measureSet(set: DataSet, runs: number, clients: readonly Client[]): Promise<Row[]> {
   const server = await startServer(set);
-  const runOnceServed = async (m: Measured): Promise<RunResult> => {
-    const before = server.cpuMs();
-    const r = await runOnce(m);
-    const after = server.cpuMs();
-    return { ...r, serverCpuMs: before === undefined || after === undefined ? undefined : after - before };
-  };
+  const runOnceServed = (m: Measured): Promise<RunResult> => runOnceServedBy(server, m);
   const title = `${fmtInt(set.leads)} leads, ${set.latencyMs} ms latency${set.server ? ` ${JSON.stringify(set.server)}` : ''}`;
   try {
     // Warm the fake API's JIT up first, or whichever client runs first pays for it.
@@ -513,6 +525,67 @@ async function measureSet(set: DataSet, runs: number, clients: readonly Client[]
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * The real link: robofy (CSV) against the API compressing and the same API
+ * with compression off, and the floor asking for gzip; two servers with the
+ * same data, latency and bandwidth cap, runs interleaved.
+ */
+async function measureRealLink(runs: number): Promise<Row[]> {
+  const plainSet: DataSet = { leads: LINK_LEADS, latencyMs: LATENCY_MS, server: { bytesPerSecond: LINK_BYTES_PER_SECOND } };
+  const gzipSet: DataSet = { ...plainSet, server: { ...plainSet.server, compression: 'gzip' } };
+  const compressing = await startServer(gzipSet);
+  const plain = await startServer(plainSet);
+  const out = join(scratch, 'link.csv');
+  // The undici floor: the transport robofy itself uses.
+  const floorArgs = (server: BenchServer, ...rest: string[]): string[] => [join(DIST_BENCH, 'floor.js'), 'undici', server.url, server.token, ...rest, '--gzip'];
+  const robofy = async (server: BenchServer): Promise<RunResult> => {
+    const r = await runOnceServedBy(server, exportCommand(server, 'csv', out));
+    await checkExport(out, 'csv', LINK_LEADS);
+    await rm(out, { force: true });
+    return r;
+  };
+  const clients: { key: string; set: DataSet; measure: () => Promise<RunResult> }[] = [
+    { key: 'floor, gzip', set: gzipSet, measure: () => runOnceServedBy(compressing, { cmd: NODE, args: floorArgs(compressing), isNode: true }) },
+    { key: 'robofy, gzip', set: gzipSet, measure: () => robofy(compressing) },
+    { key: 'robofy, uncompressed', set: plainSet, measure: () => robofy(plain) },
+  ];
+  try {
+    for (const server of [compressing, plain]) await runOnce({ cmd: NODE, args: floorArgs(server, '20'), isNode: true }, false);
+    const results = new Map<string, RunResult[]>(clients.map((c) => [c.key, []]));
+    for (let run = 1; run <= runs; run++) {
+      for (const client of clients) {
+        const r = await client.measure();
+        results.get(client.key)?.push(r);
+        log(`  [real link] run ${run}/${runs} ${client.key} ${describeRun(r)}`);
+      }
+    }
+    return clients.map((c) => summarise(c.key, c.key, c.set, c.key.startsWith('floor') ? '—' : 'csv', results.get(c.key) ?? []));
+  } finally {
+    await Promise.all([compressing.stop(), plain.stop()]);
+  }
+}
+
+function linkTable(rows: Row[]): string[] {
+  const floor = rows.find((r) => r.label === 'floor, gzip');
+  const out = ['| Client | Leads | Wall (median) | × gzip floor | CPU (median) | Server CPU | Peak RSS | Runs (wall) |', '|---|---:|---:|---:|---:|---:|---:|---|'];
+  for (const r of rows) {
+    out.push(
+      `| ${r.label} | ${fmtInt(r.leads)} | ${fmtMs(r.ms)} | ${floor ? fmtRatio(r.ms / floor.ms) : 'n/a'} | ${r.cpuMs === undefined ? 'n/a' : fmtMs(r.cpuMs)} | ` +
+        `${r.serverCpuMs === undefined ? 'n/a' : fmtMs(r.serverCpuMs)} | ${fmtMB(r.rssKB)} | ${r.runs.map((x) => fmtMs(x.ms)).join(', ')} |`,
+    );
+  }
+  return out;
+}
+
+function evaluateLink(rows: Row[]): Target[] {
+  const [floor, gzip, plain] = ['floor, gzip', 'robofy, gzip', 'robofy, uncompressed'].map((label) => rows.find((r) => r.label === label));
+  if (!floor || !gzip || !plain) return [];
+  return [
+    { name: 'Real link, robofy compressed ≥ 2.5× faster than uncompressed', verdict: verdict(plain.ms / gzip.ms >= 2.5), detail: fmtRatio(plain.ms / gzip.ms) },
+    { name: 'Real link, robofy compressed ≤ 1.05× the gzip floor', verdict: verdict(gzip.ms / floor.ms <= 1.05), detail: fmtRatio(gzip.ms / floor.ms) },
+  ];
 }
 
 interface CurlComparison {
@@ -790,7 +863,15 @@ function evaluate(rows: Row[], curl: CurlComparison, startup: StartupRow[], peer
   return targets;
 }
 
-function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], many: ManyResult | undefined, targets: Target[], meta: { started: Date; elapsedMs: number; loadStart: number[]; loadEnd: number[] }): string {
+function report(
+  rows: Row[],
+  link: Row[],
+  curl: CurlComparison,
+  startup: StartupRow[],
+  many: ManyResult | undefined,
+  targets: Target[],
+  meta: { started: Date; elapsedMs: number; loadStart: number[]; loadEnd: number[] },
+): string {
   const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' / ');
   const lines: string[] = [
     '# robofy benchmark',
@@ -825,6 +906,14 @@ function report(rows: Row[], curl: CurlComparison, startup: StartupRow[], many: 
     '## Export',
     '',
     ...exportTable(rows),
+    '',
+    '## Real link',
+    '',
+    `${fmtInt(LINK_LEADS)} leads as CSV, ${LATENCY_MS} ms a page and ${LINK_BYTES_PER_SECOND / 1e6} MB/s per connection (the fake API paces its bodies): ` +
+      'robofy against the API compressing (gzip) and against the same API with compression off, beside the undici floor, which asks for gzip ' +
+      `and gunzips each whole body. Median of ${LINK_RUNS}.`,
+    '',
+    ...linkTable(link),
     '',
     '## curl + jq (bench/curl-jq.sh) against robofy',
     '',
@@ -938,16 +1027,19 @@ async function main(): Promise<void> {
   if (!hasCommand('jq')) log('bench: jq is not installed: the curl+jq row will be skipped');
 
   try {
-    const startup = await measureStartup(STARTUP_RUNS);
-    const curl = await measureCurl(CURL_RUNS, RUNS);
-    const peerSkipped = peerUnavailable();
-    if (peerSkipped !== undefined) log(`bench: ${peerSkipped}: the Python peer row will be skipped`);
+    const startup = LINK_ONLY ? [] : await measureStartup(STARTUP_RUNS);
+    const curl: CurlComparison = LINK_ONLY ? { skipped: 'BENCH_ONLY=link', leads: 0 } : await measureCurl(CURL_RUNS, RUNS);
+    const peerSkipped = LINK_ONLY ? 'BENCH_ONLY=link' : peerUnavailable();
+    if (peerSkipped !== undefined && !LINK_ONLY) log(`bench: ${peerSkipped}: the Python peer row will be skipped`);
     const rows: Row[] = [];
-    for (const scenario of scenarios(peerSkipped === undefined)) rows.push(...(await measureSet(scenario.set, scenario.runs, scenario.clients)));
-    const many = SKIP_MANY ? undefined : await measureMany();
+    if (!LINK_ONLY) {
+      for (const scenario of scenarios(peerSkipped === undefined)) rows.push(...(await measureSet(scenario.set, scenario.runs, scenario.clients)));
+    }
+    const many = SKIP_MANY || LINK_ONLY ? undefined : await measureMany();
+    const link = await measureRealLink(LINK_RUNS);
 
-    const targets = [...evaluate(rows, curl, startup, peerSkipped), ...evaluateMany(many)];
-    const text = report(rows, curl, startup, many, targets, { started, elapsedMs: performance.now() - t0, loadStart, loadEnd: loadavg() });
+    const targets = [...(LINK_ONLY ? [] : evaluate(rows, curl, startup, peerSkipped)), ...evaluateMany(many), ...evaluateLink(link)];
+    const text = report(rows, link, curl, startup, many, targets, { started, elapsedMs: performance.now() - t0, loadStart, loadEnd: loadavg() });
     process.stdout.write(`${text}\n`);
     if (process.env.BENCH_NO_RESULTS !== '1') {
       writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), text);
