@@ -337,3 +337,11 @@ export function runInTty(
     });
   });
 }
+
+/** The ids of a JSONL text, in order (numeric ids as their text). */
+export function jsonlIds(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => String((JSON.parse(line) as { id: unknown }).id));
+}

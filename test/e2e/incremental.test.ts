@@ -24,6 +24,7 @@ import {
   scratch,
   SLOW,
   type CliResult,
+  jsonlIds,
 } from './fixtures.js';
 
 const MINUTE = 60_000;
@@ -32,14 +33,6 @@ function ok(result: CliResult): CliResult {
   if (result.code !== 0) throw new Error(`the export failed (${String(result.code)}): ${result.stderr}`);
   expectNoKey(result);
   return result;
-}
-
-/** The ids of a JSONL text, in order. */
-function jsonlIds(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => (JSON.parse(line) as { id: string }).id);
 }
 
 /** lead_1 ... lead_n, newest first (the fake's default order). */

@@ -8,17 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { GeneratedLead } from '../fake-api/server.js';
-import { expectNoKey, expectOneLineError, fakeApi, scratch } from './fixtures.js';
+import { expectNoKey, expectOneLineError, fakeApi, scratch, jsonlIds } from './fixtures.js';
 import { crash, pollStarts, startCli, waitFor, type RunningCli } from './running-cli.js';
 
 const TAIL = ['leads', 'tail', '-p', '12', '-c', 'abc', '--interval', '0.2'];
-
-function jsonlIds(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => String((JSON.parse(line) as { id: unknown }).id));
-}
 
 function idsOf(leads: readonly GeneratedLead[]): string[] {
   return leads.map((lead) => lead.row.id);

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, it, type TestContext } from 'vitest';
 import { decodePageToken, startFakeApi, type FakeApi, type FakeApiOptions, type GeneratedLead } from '../fake-api/server.js';
-import { cli, expectNoKey, expectNoStack, expectOneLineError, fakeApi, parseCsv, type CliResult } from './fixtures.js';
+import { cli, expectNoKey, expectNoStack, expectOneLineError, fakeApi, parseCsv, type CliResult, jsonlIds } from './fixtures.js';
 
 const TAIL = ['leads', 'tail', '-p', '12', '-c', 'abc', '--interval', '0.2'];
 // Generous: a loaded machine can take seconds to start a node process. Each test ends on its own much sooner.
@@ -75,13 +75,6 @@ async function waitForBaseline(api: FakeApi): Promise<void> {
 
 async function waitForLines(running: RunningTail, count: number): Promise<void> {
   await waitFor(`${count} lines on stdout`, () => running.stdout().split('\n').length - 1 >= count);
-}
-
-function jsonlIds(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => String((JSON.parse(line) as { id: unknown }).id));
 }
 
 function idsOf(leads: readonly GeneratedLead[]): string[] {
