@@ -120,7 +120,7 @@ export class StateBook {
   }
 
   static async open(path: string, now: number, check?: (path: string) => Promise<unknown>): Promise<StateBook> {
-    const lock = await acquireStateLock(path, now);
+    const lock = await acquireStateLock(path, now, 'export');
     try {
       await check?.(path);
       const contents = (await readStateFile(path)) ?? { entries: [], columns: null, list: false };

@@ -8,7 +8,12 @@ interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
+  /** What holds it (`export`, `tail`), for the message another run shows; absent in older locks. */
+  command?: string;
 }
+
+/** The robofy command taking a lock, named to a run that finds it held. */
+export type LockingCommand = 'export' | 'tail';
 
 /** A lock held by a run on another machine (a shared folder) is trusted this long, then taken over. */
 const FOREIGN_LOCK_TTL_MS = 6 * 60 * 60 * 1000;
@@ -31,9 +36,9 @@ export interface StateLock {
  * half-written one and takes it for stale), and a stale lock is removed by
  * one run at a time (see takeOver).
  */
-export async function acquireStateLock(statePath: string, now: number): Promise<StateLock> {
+export async function acquireStateLock(statePath: string, now: number, command: LockingCommand): Promise<StateLock> {
   const lockPath = `${statePath}.lock`;
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date(now).toISOString() };
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date(now).toISOString(), command };
   const content = JSON.stringify(owner);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await createLock(lockPath, content)) return { release: () => releaseLock(lockPath, content) };
@@ -51,9 +56,13 @@ export async function acquireStateLock(statePath: string, now: number): Promise<
 
 function lockedError(statePath: string, holder: LockOwner): RobofyError {
   return new RobofyError(
-    `another export is using ${statePath} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); try again when it ends`,
+    `another ${holderName(holder)} is using ${statePath} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); try again when it ends`,
     { code: 'STATE_LOCKED', exitCode: ExitCode.Locked },
   );
+}
+
+function holderName(holder: LockOwner): string {
+  return holder.command === 'export' || holder.command === 'tail' ? holder.command : 'robofy run';
 }
 
 /** True when this call created the lock, false when one exists. */

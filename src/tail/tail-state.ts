@@ -29,7 +29,7 @@ export class TailState {
   }
 
   static async open(path: string, query: LeadsQuery, now: number, overlapMs: number): Promise<TailState> {
-    const lock = await acquireStateLock(path, now);
+    const lock = await acquireStateLock(path, now, 'tail');
     try {
       const state = await loadState(path, query);
       const window = new DeliveryWindow(state?.delivery, overlapMs);

@@ -262,7 +262,7 @@ describe.concurrent('one run per state file', SLOW, () => {
     const lock = JSON.stringify({ pid: 1234, host: 'build-server-7', startedAt: new Date().toISOString() });
     writeFileSync(`${state}.lock`, lock);
     const result = await cli(api, exportArgs('--state', state));
-    expectOneLineError(result, 6, `another export is using ${state} (pid 1234 on build-server-7`);
+    expectOneLineError(result, 6, `another robofy run is using ${state} (pid 1234 on build-server-7`);
     expect(readFileSync(`${state}.lock`, 'utf8')).toBe(lock);
     expect(api.leadRequests()).toEqual([]);
   });

@@ -81,7 +81,7 @@ describe.concurrent('robofy leads tail --state', { timeout: 40_000 }, () => {
     const first = startCli(context, api, [...TAIL, '--state', state]);
     await waitFor('the baseline saved', () => savedIds(state).length > 0);
     const second = await startCli(context, api, [...TAIL, '--state', state]).result;
-    expectOneLineError(second, 6, `is using ${state} (pid ${first.child().pid}`);
+    expectOneLineError(second, 6, `another tail is using ${state} (pid ${first.child().pid}`);
     const added = api.addLeads(1);
     await waitForLines(first, 1);
     expect(jsonlIds(first.stdout())).toEqual(idsOf(added));

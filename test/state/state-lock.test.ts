@@ -11,7 +11,7 @@ const DEAD_PID = 2 ** 30;
 const HOUR = 60 * 60 * 1000;
 
 async function lockError(statePath: string, now = Date.now()): Promise<RobofyError> {
-  const error: unknown = await acquireStateLock(statePath, now).then(
+  const error: unknown = await acquireStateLock(statePath, now, 'export').then(
     async (lock) => {
       await lock.release();
       return undefined;
@@ -27,15 +27,16 @@ function owner(pid: number, host = hostname(), startedAt = new Date().toISOStrin
 }
 
 describe('state lock', () => {
-  it('creates <state>.lock naming this process, readable by the owner only; release removes it', async () => {
+  it('creates <state>.lock naming this process and command, readable by the owner only; release removes it', async () => {
     await withTempDir(async (dir) => {
       const state = join(dir, 'export.state');
       const now = Date.UTC(2025, 0, 20, 8);
-      const lock = await acquireStateLock(state, now);
+      const lock = await acquireStateLock(state, now, 'export');
       expect(JSON.parse(readFileSync(`${state}.lock`, 'utf8'))).toEqual({
         pid: process.pid,
         host: hostname(),
         startedAt: new Date(now).toISOString(),
+        command: 'export',
       });
       expect(statSync(`${state}.lock`).mode & 0o777).toBe(0o600);
       await lock.release();
@@ -48,7 +49,7 @@ describe('state lock', () => {
   it('a second run while the first holds it: exit 6 naming the holder and the state file', async () => {
     await withTempDir(async (dir) => {
       const state = join(dir, 'export.state');
-      const lock = await acquireStateLock(state, Date.now());
+      const lock = await acquireStateLock(state, Date.now(), 'export');
       const error = await lockError(state);
       expect(error.exitCode).toBe(ExitCode.Locked);
       expect(error.code).toBe('STATE_LOCKED');
@@ -57,7 +58,7 @@ describe('state lock', () => {
       // The refused run did not touch the holder's lock.
       expect(JSON.parse(readFileSync(`${state}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
       await lock.release();
-      await (await acquireStateLock(state, Date.now())).release();
+      await (await acquireStateLock(state, Date.now(), 'export')).release();
     });
   });
 
@@ -65,7 +66,7 @@ describe('state lock', () => {
     await withTempDir(async (dir) => {
       const state = join(dir, 'export.state');
       writeFileSync(`${state}.lock`, owner(DEAD_PID));
-      const lock = await acquireStateLock(state, Date.now());
+      const lock = await acquireStateLock(state, Date.now(), 'export');
       expect(JSON.parse(readFileSync(`${state}.lock`, 'utf8'))).toMatchObject({ pid: process.pid });
       await lock.release();
       expect(await listDir(dir)).toEqual([]);
@@ -82,7 +83,7 @@ describe('state lock', () => {
       expect(error.message).toContain('on some-other-host');
 
       writeFileSync(`${state}.lock`, owner(DEAD_PID, 'some-other-host', new Date(now - 7 * HOUR).toISOString()));
-      const lock = await acquireStateLock(state, now);
+      const lock = await acquireStateLock(state, now, 'export');
       expect(JSON.parse(readFileSync(`${state}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
       await lock.release();
     });
@@ -95,7 +96,7 @@ describe('state lock', () => {
         writeFileSync(`${state}.lock`, text);
         const old = new Date(Date.now() - HOUR);
         utimesSync(`${state}.lock`, old, old);
-        const lock = await acquireStateLock(state, Date.now());
+        const lock = await acquireStateLock(state, Date.now(), 'export');
         await lock.release();
       }
       expect(existsSync(`${state}.lock`)).toBe(false);
@@ -114,7 +115,7 @@ describe('state lock', () => {
   it('many runs racing for a free lock: exactly one gets it', async () => {
     await withTempDir(async (dir) => {
       const state = join(dir, 'export.state');
-      const results = await Promise.allSettled(Array.from({ length: 12 }, () => acquireStateLock(state, Date.now())));
+      const results = await Promise.allSettled(Array.from({ length: 12 }, () => acquireStateLock(state, Date.now(), 'export')));
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect((r.reason as RobofyError).exitCode).toBe(ExitCode.Locked);
@@ -127,7 +128,7 @@ describe('state lock', () => {
       const state = join(dir, 'export.state');
       for (let round = 0; round < 40; round++) {
         writeFileSync(`${state}.lock`, owner(DEAD_PID));
-        const results = await Promise.allSettled(Array.from({ length: 10 }, () => acquireStateLock(state, Date.now())));
+        const results = await Promise.allSettled(Array.from({ length: 10 }, () => acquireStateLock(state, Date.now(), 'export')));
         const won = results.filter((r) => r.status === 'fulfilled');
         expect(won, `round ${round}`).toHaveLength(1);
         for (const r of results) if (r.status === 'rejected') expect((r.reason as RobofyError).exitCode).toBe(ExitCode.Locked);
@@ -150,7 +151,7 @@ describe('state lock', () => {
 
       const old = new Date(Date.now() - 60_000);
       utimesSync(`${state}.lock.takeover`, old, old);
-      const lock = await acquireStateLock(state, Date.now());
+      const lock = await acquireStateLock(state, Date.now(), 'export');
       await lock.release();
       expect(await listDir(dir)).toEqual([]);
     });
@@ -159,7 +160,7 @@ describe('state lock', () => {
   it('release leaves alone a lock that is no longer ours (taken over meanwhile)', async () => {
     await withTempDir(async (dir) => {
       const state = join(dir, 'export.state');
-      const lock = await acquireStateLock(state, Date.now());
+      const lock = await acquireStateLock(state, Date.now(), 'export');
       const theirs = owner(process.pid + 1, 'some-other-host');
       writeFileSync(`${state}.lock`, theirs);
       await lock.release();
