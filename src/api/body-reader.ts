@@ -26,12 +26,15 @@ export interface Body {
   wireBytes: number;
   /** The encodings decoded, e.g. `gzip`; undefined when the body came as it is. */
   encoding?: string | undefined;
+  /** Gives the buffer back for the next read; `bytes` must not be used after. */
+  release(): void;
 }
 
 /**
- * Reads response bodies into one buffer reused from page to page. A Buffer
- * per page (Buffer.concat) lives outside the V8 heap and piles up until a
- * major GC; over ten thousand pages that was most of the export's memory.
+ * Reads response bodies into one buffer reused from page to page, held by
+ * each body until its reader releases it. A Buffer per page (Buffer.concat)
+ * lives outside the V8 heap and piles up until a major GC; over ten
+ * thousand pages that was most of the export's memory.
  * A compressed body is decoded as it streams in, and the cap counts decoded
  * bytes, so a small body that inflates without end stops at the cap.
  */
@@ -49,24 +52,36 @@ export class BodyReader {
     }
     // node:zlib is loaded by the first compressed response, so a run the API never compresses does not pay for it.
     const zlib = encodings.length > 0 ? await import('node:zlib') : undefined;
-    // Two bodies at once (a caller's own concurrency) is rare: the second gets a buffer of its own.
+    // Two bodies at once (a caller's own concurrency, or a body held while the next arrives) is rare: the second gets a buffer of its own.
     const shared = !this.#busy;
     this.#busy = true;
     const sink = new Sink(shared ? this.#buffer : Buffer.allocUnsafe(INITIAL_BYTES), maxBytes, encodings);
+    const release = (): void => {
+      if (!shared) return;
+      if (sink.buffer.length <= KEEP_BYTES) this.#buffer = sink.buffer;
+      this.#busy = false;
+    };
     try {
       if (zlib === undefined) {
         for await (const chunk of body) sink.append(chunk as Buffer);
-        return { bytes: sink.bytes(), wireBytes: sink.size };
+        return { bytes: sink.bytes(), wireBytes: sink.size, release: once(release) };
       }
       const wireBytes = await decodeInto(sink, body, encodings, zlib);
-      return { bytes: sink.bytes(), wireBytes, encoding: encodings.join('+') };
-    } finally {
-      if (shared) {
-        if (sink.buffer.length <= KEEP_BYTES) this.#buffer = sink.buffer;
-        this.#busy = false;
-      }
+      return { bytes: sink.bytes(), wireBytes, encoding: encodings.join('+'), release: once(release) };
+    } catch (error) {
+      release();
+      throw error;
     }
   }
+}
+
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
 }
 
 /** One body's bytes, appended into a buffer that grows as needed, up to the cap. */

@@ -1,4 +1,4 @@
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleepFor } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
 import type { Env } from '../io.js';
@@ -47,8 +47,12 @@ export interface GetSpec {
   notFound?: string;
   /** Aborts this request alone (the run's signal aborts all). */
   signal?: AbortSignal;
-  /** Sees a successful response's body before it is parsed; the bytes are valid during the call only. */
-  onBody?: (body: Buffer) => void;
+  /**
+   * Sees a successful response's body before it is parsed; the bytes are
+   * valid during the call only. Returns true when it made a request that
+   * should go out before this body is parsed.
+   */
+  onBody?: (body: Buffer) => boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -173,19 +177,23 @@ export class RobofyClient {
       });
       const maxBytes = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
       const body = await this.#bodies.read(response.body, maxBytes, response.headers['content-encoding']);
-      const status = response.statusCode;
-      this.#options.onEvent?.({
-        type: 'response',
-        path: spec.path,
-        status,
-        ms: this.#options.now() - started,
-        attempt,
-        bytes: body.bytes.length,
-        wireBytes: body.wireBytes,
-        encoding: body.encoding,
-      });
-      if (status >= 200 && status < 300) spec.onBody?.(body.bytes);
-      return interpret(status, response.headers, body.bytes, spec, this.#options.now());
+      try {
+        const status = response.statusCode;
+        this.#options.onEvent?.({
+          type: 'response',
+          path: spec.path,
+          status,
+          ms: this.#options.now() - started,
+          attempt,
+          bytes: body.bytes.length,
+          wireBytes: body.wireBytes,
+          encoding: body.encoding,
+        });
+        if (status >= 200 && status < 300 && spec.onBody?.(body.bytes) === true) await requestSent();
+        return interpret(status, response.headers, body.bytes, spec, this.#options.now());
+      } finally {
+        body.release();
+      }
     } catch (error) {
       return classifyThrown(error, signal, this.#route);
     } finally {
@@ -308,6 +316,18 @@ function linkSignals(run: AbortSignal, own: AbortSignal | undefined): { signal: 
       own.removeEventListener('abort', onOwn);
     },
   };
+}
+
+/**
+ * Lets a request made a moment ago reach the socket before the caller parses
+ * (and then writes) a page. undici hands a freed keep-alive socket on after a
+ * turn of the event loop and checks it is still open after one more, so the
+ * request leaves on the second turn; parsing first would hold it back by the
+ * parse and the caller's work after it (about 2 ms a 100-lead page).
+ */
+async function requestSent(): Promise<void> {
+  await nextTurn();
+  await nextTurn();
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {

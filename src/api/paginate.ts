@@ -67,12 +67,13 @@ export async function* paginateLeads(
   const fetchNumbered = (pageToken: string | null, number: number): InFlight =>
     fetchPage(client, query, pageToken, notFound, prefetch ? (body) => askEarly(body, number) : undefined);
   // Only for the awaited page: read-ahead stays one page, however slow the caller.
-  const askEarly = (body: Buffer, number: number): void => {
-    if (number !== awaited) return;
+  const askEarly = (body: Buffer, number: number): boolean => {
+    if (number !== awaited) return false;
     const next = peekNextPageToken(body);
-    if (next === early?.token) return;
+    if (next === early?.token) return false;
     early?.fetch.cancel();
     early = next === undefined || seen.has(next) || number >= maxPages ? undefined : { token: next, fetch: fetchNumbered(next, number + 1) };
+    return early !== undefined;
   };
   let pending: InFlight | undefined = fetchNumbered(token, 1);
   try {
@@ -117,7 +118,7 @@ function fetchPage(
   query: LeadsQuery,
   token: string | null,
   notFound: string,
-  onBody: ((body: Buffer) => void) | undefined,
+  onBody: ((body: Buffer) => boolean) | undefined,
 ): InFlight {
   const controller = new AbortController();
   const result = client

@@ -18,6 +18,7 @@ import {
   expectNoStack,
   expectOneLineError,
   expectQuietSuccess,
+  expectReadOnceUpTo,
   expectedCsvTable,
   exportArgs,
   fakeApi,
@@ -224,7 +225,7 @@ describe.concurrent('exit 5: the API or the network failed', SLOW, () => {
     const { api, result } = await exportWith({ leads: 4, pageSize: 2, faults: [fault] }, ['--retries', '0']);
     expect(result.stdout).toBe('');
     expectOneLineError(result, 5, message);
-    expect(api.leadRequests()).toHaveLength(1);
+    expectReadOnceUpTo(api, 1);
   });
 
   it('a page token that comes back (A, B, A) is a loop', async ({ expect }) => {

@@ -14,20 +14,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type ExpectStatic } from 'vitest';
-import { decodePageToken, encodePageToken, type Fault, type FakeApi, type RecordedRequest } from '../fake-api/server.js';
-import { cli, exportArgs, expectNoKey, expectNoStack, expectOneLineError, fakeApi, listDir, scratch, SLOW, type CliResult } from './fixtures.js';
+import { encodePageToken, type Fault, type FakeApi } from '../fake-api/server.js';
+import { cli, exportArgs, expectNoKey, expectNoStack, expectOneLineError, fakeApi, listDir, pageOf, scratch, SLOW, type CliResult } from './fixtures.js';
 
 type Format = 'csv' | 'jsonl' | 'json';
 
 const FORMATS: readonly Format[] = ['csv', 'jsonl', 'json'];
 /** Three pages: 10, 10 and 5 leads, newest first. */
 const LISTING = { leads: 25, pageSize: 10 };
-
-/** The page a request asked for (1 for the first, which has no token). */
-function pageOf(request: RecordedRequest): number {
-  const token = request.query.nextPageToken;
-  return token === undefined ? 1 : (decodePageToken(token) ?? Number.NaN);
-}
 
 function requestsFor(api: FakeApi, page: number): number {
   return api.leadRequests().filter((r) => pageOf(r) === page).length;

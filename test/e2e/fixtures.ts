@@ -11,12 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, expect } from 'vitest';
 import {
   DEFAULT_TOKEN,
+  decodePageToken,
   generateLead,
   startFakeApi,
   type FakeApi,
   type FakeApiOptions,
   type LeadGenOptions,
   type LeadRow,
+  type RecordedRequest,
 } from '../fake-api/server.js';
 import { BIN, apiEnv, runCli, scratchDir, type CliResult, type RunOptions } from './run-cli.js';
 
@@ -191,6 +193,24 @@ export function expectQuietSuccess(result: CliResult): void {
 }
 
 /** No request carried a parameter without a value (`?x=`, `x=undefined`, `x=null`) or a repeated one. */
+/** The page a request asked for (1 for the first, which has no token). */
+export function pageOf(request: RecordedRequest): number {
+  const token = request.query.nextPageToken;
+  return token === undefined ? 1 : (decodePageToken(token) ?? Number.NaN);
+}
+
+/**
+ * The listing was read up to `page` with one request a page, so a bad page
+ * was not retried. The page after it may have been asked for too, once: that
+ * request leaves as soon as the bad page's token is read, before the page is
+ * parsed and found wrong.
+ */
+export function expectReadOnceUpTo(api: FakeApi, page: number): void {
+  const pages = api.leadRequests().map(pageOf);
+  expect(pages.slice(0, page)).toEqual(Array.from({ length: page }, (_, i) => i + 1));
+  expect(pages.slice(page)).toEqual(pages.length > page ? [page + 1] : []);
+}
+
 export function expectCleanQueries(api: FakeApi): void {
   for (const request of api.requests) {
     const q = request.url.indexOf('?');
