@@ -114,7 +114,6 @@ export class RobofyClient {
           url: options.apiUrl,
           env: options.env ?? {},
           timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           // Pages are sequential: the prefetch is sent when the previous response frees the socket,
           // a moment before undici would see it free, so a pool opened a second connection (and TLS handshake).
           // Listings read at once each get their own.

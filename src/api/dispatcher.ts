@@ -9,8 +9,6 @@ export interface DispatcherOptions {
   env: Env;
   /** Connect (TCP and TLS handshake, through the proxy too), headers and idle-body timeout. */
   timeoutMs: number;
-  /** undici's cap on the bytes of one response as they arrive. */
-  maxResponseBytes?: number | undefined;
   /** Connections per origin; default: as many as requests in flight. */
   connections?: number | undefined;
 }
@@ -39,7 +37,6 @@ export function createDispatcher(options: DispatcherOptions): NetworkRoute {
     keepAliveTimeout: KEEP_ALIVE_MS,
     headersTimeout: timeout,
     bodyTimeout: timeout,
-    ...(options.maxResponseBytes === undefined ? {} : { maxResponseSize: options.maxResponseBytes }),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
   };
   if (proxy.kind === 'direct') return { dispatcher: new (loadUndici().Agent)({ ...pool, connect: tls }), proxy };

@@ -339,6 +339,16 @@ describe.concurrent('compressed responses', SLOW, () => {
     expect(listDir(dir)).toEqual([]);
   });
 
+  it('an uncompressed body over 64 MiB: the same one line, exit 5, not retried', async ({ expect }) => {
+    const dir = scratch();
+    const huge = Buffer.alloc(64 * 1024 * 1024 + 1, 0x20);
+    const api = await fakeApi({ leads: 30, pageSize: 10, faults: [{ page: 2, kind: 'body', body: huge }] });
+    const result = await cli(api, exportArgs('-o', join(dir, 'leads.csv')));
+    expectOneLineError(result, 5, 'robofy: error: a response exceeded 64 MiB; refusing to read more');
+    expect(api.leadRequests()).toHaveLength(2);
+    expect(listDir(dir)).toEqual([]);
+  });
+
   it.for(['gzip', 'br', 'deflate'] as const)('a corrupt %s body is retried like a truncated one', async (encoding, { expect }) => {
     const api = await fakeApi({ leads: 30, pageSize: 10, faults: [{ page: 2, attempt: 1, kind: 'corrupt-encoding', encoding }] });
     const result = await cli(api, exportArgs(...RAW_JSONL, '--retries', '1'));
