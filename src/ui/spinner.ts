@@ -1,9 +1,14 @@
 import type { Ora } from 'ora';
 import type { IO } from '../io.js';
+import { escapeForTerminal } from '../leads/terminal.js';
 
-/** `robofy: warning: <text>`, the word in yellow when stderr takes colour. */
+/**
+ * `robofy: warning: <text>`, the word in yellow when stderr takes colour.
+ * Warnings quote lead ids and values the API sent, so controls in them are
+ * shown as escapes rather than sent to the terminal.
+ */
 export function warningLine(text: string, color: boolean): string {
-  return `robofy: ${color ? '\u001b[33mwarning\u001b[39m' : 'warning'}: ${text}\n`;
+  return `robofy: ${color ? '\u001b[33mwarning\u001b[39m' : 'warning'}: ${escapeForTerminal(text)}\n`;
 }
 
 /**

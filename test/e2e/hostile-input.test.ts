@@ -161,6 +161,31 @@ describe.concurrent('bodies and rows that cannot be exported: exit 5, one line, 
   });
 });
 
+describe.concurrent('lead ids quoted on stderr cannot drive the terminal', SLOW, () => {
+  // Colour, an OSC 52 clipboard write, a right-to-left override, a C1 CSI and a newline.
+  const hostileId = 'L\u001b[31m\u001b]52;c;ZXZpbA==\u0007\u202e\u009b\n1';
+  const shown = 'L\\x1b[31m\\x1b]52;c;ZXZpbA==\\x07\\u202e\\x9b\\n1';
+
+  it('in a warning', async ({ expect }) => {
+    const odd = { ...generateLead(0).row, id: hostileId, created_at: 'yesterday' };
+    const api = await fakeApi({ leads: 2, pageSize: 2, faults: [{ page: 1, kind: 'rows', rows: [odd] }] });
+    const result = await cli(api, exportArgs('-f', 'jsonl', '--since', '2025-01-15 10:30:00'));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(`robofy: warning: lead ${shown} has a created_at that is not a date ("yesterday"); kept\n`);
+    expect(JSON.parse(result.stdout).id).toBe(hostileId);
+  });
+
+  it('in an error, with --verbose too', async ({ expect }) => {
+    const api = await fakeApi({ leads: 2, pageSize: 2, faults: [{ page: 1, kind: 'rows', rows: [row(hostileId, 'name=Ada')] }] });
+    for (const verbose of [[], ['--verbose']]) {
+      const result = await cli(api, exportArgs('--retries', '0', ...verbose));
+      expect(result.code).toBe(5);
+      expect(result.stderr).toContain(`lead ${shown}: "lead_data" is a string, not an array`);
+      expect(result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
+    }
+  });
+});
+
 describe.concurrent('hostile rows that are exported faithfully', SLOW, () => {
   it('lead_data missing, null or empty, and a row with nothing but an id: base columns only', async ({ expect }) => {
     const { lead_data: _none, ...missing } = row('missing');
