@@ -3,12 +3,13 @@ import type { RobofyClient } from '../api/client.js';
 import { invalidUtf8Check } from '../api/leads-page.js';
 import { paginateLeads, type FetchedPage, type LeadsQuery } from '../api/paginate.js';
 import type { Lead } from '../api/types.js';
-import { abortError, RobofyError, UsageError } from '../errors.js';
+import { abortError, RobofyError } from '../errors.js';
 import { LeadDeduper } from '../leads/dedupe.js';
 import { createTimeFilter } from '../leads/time-filter.js';
 import { outputError } from '../output/atomic-file.js';
 import type { CsvDelimiter } from '../output/csv-text.js';
 import { createSink, type LeadSink, type OutputFormat } from '../output/sink.js';
+import { checkStateColumns, continueCsv, type CsvRun } from '../state/csv-continuation.js';
 import type { CsvFileShape } from '../state/state-file.js';
 import { openDestination, type Destination } from './destination.js';
 import { exportLeads, type ExportProgress } from './export-leads.js';
@@ -71,8 +72,8 @@ export async function exportChatbot(context: ExportContext, job: ChatbotExportJo
   const { client, settings, signal } = context;
   const resume = await planResume(job.output, settings.resume, job.fingerprint, settings);
   const incremental = job.incremental;
-  if (incremental) checkStateColumns(settings, incremental.columns);
-  const csv = settings.format === 'csv' ? csvFileShape(settings, incremental?.csv) : undefined;
+  if (incremental && settings.format === 'csv') checkStateColumns(settings.columns, incremental.columns);
+  const csv = settings.format === 'csv' ? continueCsv(settings, incremental?.csv) : undefined;
   const destination = await openDestination(job.output, context.stdout);
   const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
     paginateLeads(client, job.query, { maxPages: settings.maxPages, startToken, knownTokens });
@@ -132,37 +133,6 @@ export function openSink(
   });
 }
 
-/** This run's CSV: the file's shape, and whether this run starts the file (and so writes the BOM). */
-export interface CsvRun {
-  shape: CsvFileShape;
-  writeBom: boolean;
-}
-
-/**
- * The delimiter and byte-order mark: as given on the first run; a later
- * --state run appends to that file, so it keeps them and may not ask for others.
- */
-export function csvFileShape(settings: ExportSettings, earlier: CsvFileShape | undefined): CsvRun {
-  if (earlier === undefined) return { shape: { delimiter: settings.delimiter ?? ',', bom: settings.bom }, writeBom: settings.bom };
-  if (settings.delimiter !== undefined && settings.delimiter !== earlier.delimiter) {
-    throw new UsageError(
-      `--delimiter ${delimiterName(settings.delimiter)} differs from the ${delimiterName(earlier.delimiter)} this state file's CSV ` +
-        'was written with; use the same delimiter, or a new state file and output',
-    );
-  }
-  if (settings.bom && !earlier.bom) {
-    throw new UsageError(
-      "--bom: the CSV this state file appends to was started without a byte-order mark, and one cannot be added to it now; " +
-        'use a new state file and output',
-    );
-  }
-  return { shape: earlier, writeBom: false };
-}
-
-function delimiterName(delimiter: CsvDelimiter): string {
-  return delimiter === '\t' ? 'tab' : `"${delimiter}"`;
-}
-
 /** Leads to write: new to the state file, inside --since/--until. Unparsable times are kept, and said once. */
 export function leadFilter(
   bounds: { since: number | undefined; until: number | undefined },
@@ -184,16 +154,6 @@ export function isWriteError(error: unknown): boolean {
   if (error instanceof RobofyError) return false;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('E') && code !== 'EPIPE';
-}
-
-/** CSV appends line up only if every run picks the same --columns as the one that made the state. */
-export function checkStateColumns(settings: ExportSettings, known: readonly string[]): void {
-  if (settings.format !== 'csv' || settings.columns === undefined || known.length === 0) return;
-  if (settings.columns.join('\n') === known.join('\n')) return;
-  throw new UsageError(
-    `--columns differs from the columns this state file's CSV was written with (${known.join(',')}); ` +
-      'use the same --columns, or a new state file and output',
-  );
 }
 
 /** CSV appends keep their shape; a field first seen now becomes a new last column, and the user is told. */

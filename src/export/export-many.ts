@@ -12,7 +12,8 @@ import { outputError } from '../output/atomic-file.js';
 import { BatchQueue } from './batch-queue.js';
 import { openDestination } from './destination.js';
 import type { CsvFileShape } from '../state/state-file.js';
-import { exportChatbot, isWriteError, leadFilter, openSink, type CsvRun, type ExportContext } from './export-chatbot.js';
+import type { CsvRun } from '../state/csv-continuation.js';
+import { exportChatbot, isWriteError, leadFilter, openSink, type ExportContext } from './export-chatbot.js';
 import { exportLeads, type ExportProgress } from './export-leads.js';
 import type { IncrementalExport } from './incremental.js';
 

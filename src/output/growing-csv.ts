@@ -8,6 +8,12 @@ export interface GrowingCsvOptions {
   columns?: readonly string[] | undefined;
   /** Without `columns`: the columns the header starts with (default the base columns). */
   firstColumns?: readonly string[] | undefined;
+  /**
+   * The stream already holds an earlier run's header with these columns (a
+   * restarted `tail --state`): no byte-order mark or header again, and rows
+   * keep that column order.
+   */
+  continues?: readonly string[] | undefined;
   header: boolean;
   /** Start the output with a UTF-8 byte-order mark. */
   bom: boolean;
@@ -35,7 +41,13 @@ export class GrowingCsv {
     this.#options = options;
     this.#surrogates = new LoneSurrogateCheck(options.onWarning);
     this.#grow = options.columns === undefined;
-    this.#columns = new ColumnSet(options.columns ?? options.firstColumns ?? BASE_COLUMNS);
+    this.#columns = new ColumnSet(options.continues ?? options.columns ?? options.firstColumns ?? BASE_COLUMNS);
+    this.#started = options.continues !== undefined;
+  }
+
+  /** The header's columns (with those added since), once the header is written; null before. */
+  get columns(): readonly string[] | null {
+    return this.#started ? this.#columns.names : null;
   }
 
   /**

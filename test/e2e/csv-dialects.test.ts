@@ -109,4 +109,39 @@ describe.concurrent('tail --state', SLOW, () => {
     expect(bytes.indexOf(Buffer.from(BOM), 3)).toBe(-1);
     expect(pythonCsvRows(bytes, ',').map((row) => row[0])).toEqual(['id', 'lead_24', 'lead_25', 'lead_26']);
   });
+
+  it('a restarted tail continues the same CSV: no second header, the first delimiter and column order; a new field is a new last column', async ({ expect }) => {
+    const api = await fakeApi({ leads: 25 });
+    const dir = scratch();
+    const file = join(dir, 'leads.csv');
+    const tail = [...TAIL, '--format', 'csv', '--state', join(dir, 'tail.state')];
+    expect((await appendTo(file, api, [...tail, '--delimiter', ';', '--since', '2025-01-15 10:53:00', '--count', '2'])).code).toBe(0);
+    api.addLeads(1, { fields: { note: 'a;b, c' } });
+    const second = await appendTo(file, api, [...tail, '--count', '1']);
+    expect(second.code).toBe(0);
+    const header = expectedCsvTable(generatedRows(1))[0]!;
+    expect(second.stderr).toBe(`robofy: warning: new column "note" appended after column ${header.length}: the header above and the rows before have no cell for it\n`);
+    const rows = pythonCsvRows(readFileSync(file), ';');
+    expect(rows.map((row) => row[0])).toEqual(['id', 'lead_24', 'lead_25', 'lead_26']);
+    expect(rows[0]).toEqual(header);
+    expect(rows[3]).toHaveLength(header.length + 1);
+    expect(rows[3]!.at(-1)).toBe('a;b, c');
+  });
+
+  it.for([
+    { args: ['--delimiter', ','], message: `--delimiter "," differs from the ";" this state file's CSV was written with` },
+    { args: ['--columns', 'id,email'], message: "--columns differs from the columns this state file's CSV was written with" },
+    { args: ['--bom'], message: '--bom: the CSV this state file appends to was started without a byte-order mark' },
+  ])('a restarted tail asking for another CSV exits 2, printing nothing, state untouched: $message', async ({ args, message }, { expect }) => {
+    const api = await fakeApi({ leads: 25 });
+    const state = join(scratch(), 'tail.state');
+    const tail = [...TAIL, '--format', 'csv', '--state', state];
+    expect((await cli(api, [...tail, '--delimiter', ';', '--since', '2025-01-15 10:54:00', '--count', '1'])).code).toBe(0);
+    const before = readFileSync(state);
+    api.addLeads(1);
+    const refused = await cli(api, [...tail, ...args, '--count', '1']);
+    expectOneLineError(refused, 2, message);
+    expect(refused.stdout).toBe('');
+    expect(readFileSync(state).equals(before)).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { GeneratedLead } from '../fake-api/server.js';
+import { pythonCsvRows } from '../python-oracle.js';
 import { expectNoKey, expectOneLineError, fakeApi, scratch, jsonlIds } from './fixtures.js';
 import { crash, pollStarts, startCli, waitFor, type RunningCli } from './running-cli.js';
 
@@ -72,6 +73,22 @@ describe.concurrent('robofy leads tail --state', { timeout: 40_000 }, () => {
     const result = await second.result;
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(jsonlIds(result.stdout)).toEqual(['lead_25', ...idsOf(added)]);
+  });
+
+  it('a CSV tail stopped before printing a lead: the restart starts the CSV, header and all', async (context) => {
+    const { expect } = context;
+    const api = await fakeApi({ leads: 25 });
+    const state = join(scratch(), 'abc.tail');
+    const csvTail = [...TAIL, '--format', 'csv', '--delimiter', ';', '--state', state];
+    const first = startCli(context, api, csvTail);
+    await waitFor('the baseline saved', () => savedIds(state).length > 0);
+    first.child().kill('SIGTERM');
+    expect(await first.result).toMatchObject({ code: 0, stdout: '' });
+
+    const added = api.addLeads(1);
+    const second = await startCli(context, api, [...csvTail, '--count', '1']).result;
+    expect(second).toMatchObject({ code: 0, stderr: '' });
+    expect(pythonCsvRows(second.stdout, ';').map((row) => row[0])).toEqual(['id', ...idsOf(added)]);
   });
 
   it('a second tail on the same state file exits 6 and leaves the first running', async (context) => {

@@ -2,7 +2,8 @@ import type { IO } from '../../io.js';
 import type { LeadsQuery } from '../../api/paginate.js';
 import { ExitCode, RobofyError } from '../../errors.js';
 import { chatbotKey } from '../../leads/chatbot-list.js';
-import { checkStateColumns, csvFileShape, warnOfNewColumns, type ExportContext } from '../../export/export-chatbot.js';
+import { warnOfNewColumns, type ExportContext } from '../../export/export-chatbot.js';
+import { checkStateColumns, continueCsv } from '../../state/csv-continuation.js';
 import { combinedColumns } from '../../leads/lead-origin.js';
 import { exportCombined, exportEach, type ChatbotOutcome, type ManyExportJob } from '../../export/export-many.js';
 import { StateBook } from '../../export/incremental.js';
@@ -46,8 +47,8 @@ export async function exportMany(
       const entries = doneEntries(job, outcomes, io.now());
       if (book && entries.length > 0) await book.commit(entries, undefined, io.now());
     } else {
-      if (book) checkStateColumns({ ...options, columns: combinedColumns(options.columns) }, book.combinedColumns);
-      const csv = options.format === 'csv' ? csvFileShape(options, book?.combinedCsv) : undefined;
+      if (book && options.format === 'csv') checkStateColumns(combinedColumns(options.columns), book.combinedColumns);
+      const csv = options.format === 'csv' ? continueCsv(options, book?.combinedCsv) : undefined;
       const result = await exportCombined(context, { ...job, output: options.output, knownColumns: book?.combinedColumns ?? [], csv });
       outcomes = result.outcomes;
       target = result.label;

@@ -24,7 +24,8 @@ import { plural, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
 import { resolveCommandSettings } from '../command-settings.js';
 import { DEFAULT_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS } from '../../config/keys.js';
-import type { CsvStyle } from '../../output/csv-text.js';
+import type { CsvDelimiter } from '../../output/csv-text.js';
+import { checkStateColumns, continueCsv } from '../../state/csv-continuation.js';
 import {
   checkCsvOnlyOptions,
   optionalString,
@@ -48,7 +49,9 @@ export interface TailOptions extends LeadsCommandOptions {
   columns: string[] | undefined;
   header: boolean;
   bom: boolean;
-  csvStyle: CsvStyle;
+  /** --delimiter as given; undefined leaves it to the CSV an earlier --state run started, else `,`. */
+  delimiter: CsvDelimiter | undefined;
+  escapeFormulas: boolean;
   state: string | undefined;
   /** --forward-to or --exec: leads go there, not to stdout. */
   delivery: DeliveryTarget | undefined;
@@ -84,7 +87,8 @@ export function parseTailOptions(
     columns: parseColumns(raw.columns),
     header: raw.header !== false,
     bom: raw.bom === true,
-    csvStyle: { delimiter: parseDelimiter(raw.delimiter) ?? ',', escapeFormulas: raw.escapeFormulas !== false },
+    delimiter: parseDelimiter(raw.delimiter),
+    escapeFormulas: raw.escapeFormulas !== false,
     state,
     delivery,
   };
@@ -127,8 +131,7 @@ export async function runTail(given: Record<string, unknown>, io: IO): Promise<v
     const confirm = async (leads: readonly Lead[]): Promise<void> => state?.confirm(leads, io.now());
     const opened = options.delivery
       ? await openTailDelivery(options, options.delivery, io, status, { confirm, stop, profile: settings.profile.name })
-      : // A restarted tail appends to what its first run started: the BOM belongs only at the start.
-        await openPrinter({ ...options, bom: options.bom && state?.resume === undefined }, io, status, confirm, many);
+      : await openPrinter(options, io, status, { confirm, state }, many);
     output = opened;
     const follow = {
       pages: checkedPages(sequentialPages(client), (message) => status.warn(message)),
@@ -174,10 +177,10 @@ async function openPrinter(
   options: TailOptions,
   io: IO,
   status: TailStatus,
-  confirm: (leads: readonly Lead[]) => Promise<void>,
+  { confirm, state }: { confirm: (leads: readonly Lead[]) => Promise<void>; state: TailState | undefined },
   many: boolean,
 ): Promise<LeadOutput> {
-  const print = await createPrinter(options, io, status, many);
+  const print = await createPrinter(options, io, status, many, state);
   return {
     take: async (leads) => {
       await status.around(() => print(leads));
@@ -222,17 +225,23 @@ async function createPrinter(
   io: IO,
   status: TailStatus,
   many: boolean,
+  state: TailState | undefined,
 ): Promise<(leads: readonly Lead[]) => Promise<void>> {
   const write = async (text: string): Promise<void> => writeChunk(io.stdout, text);
   // Several chatbots: each lead carries its origin, in the first two columns.
   const columns = many ? combinedColumns(options.columns) : options.columns;
   if (options.format === 'csv') {
+    // A restarted tail continues the CSV its first run started: same delimiter and columns, no second header or BOM.
+    const earlier = state?.earlierCsv;
+    if (earlier) checkStateColumns(columns, earlier.columns);
+    const run = continueCsv(options, earlier?.shape);
     const csv = new GrowingCsv({
       columns,
       firstColumns: many ? [...ORIGIN_COLUMNS, ...BASE_COLUMNS] : BASE_COLUMNS,
+      continues: earlier?.columns,
       header: options.header,
-      bom: options.bom,
-      style: options.csvStyle,
+      bom: run.writeBom,
+      style: { delimiter: run.shape.delimiter, escapeFormulas: options.escapeFormulas },
       onWarning: (message) => status.warn(message),
       onNewColumns: (names, index) =>
         status.warn(
@@ -240,6 +249,7 @@ async function createPrinter(
             `appended after column ${index}: the header above and the rows before have no cell for ${names.length > 1 ? 'them' : 'it'}`,
         ),
     });
+    state?.printsCsv({ shape: run.shape, columns: () => csv.columns });
     // A poll's leads in one go: the header (first time) then names every column they have.
     return (leads) => write(csv.encode(leads));
   }
