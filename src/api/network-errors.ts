@@ -10,7 +10,18 @@ export interface Route {
   hostname: string;
   proxy: ProxyChoice;
   timeoutMs: number;
+  /** Who is at the end of the route, for messages; default the API. */
+  peer?: Peer | undefined;
 }
+
+export interface Peer {
+  /** `the API` */
+  name: string;
+  /** Where its URL comes from: `the API URL`. */
+  url: string;
+}
+
+const API: Peer = { name: 'the API', url: 'the API URL' };
 
 export interface TransportFailure {
   error: RobofyError;
@@ -39,16 +50,25 @@ const PROXY_UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EH
  * so the key was never sent, and retrying cannot change the certificate.
  */
 export function describeTransportFailure(error: unknown, route: Route): TransportFailure {
-  const tls = certificateFailure(error, route);
-  if (tls) return { error: tls, retryable: false };
+  const blocked = routeFailure(error, route);
+  if (blocked) return blocked;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (route.proxy.kind === 'proxy') {
-    const proxied = proxyFailure(route.proxy, code, message, error);
-    if (proxied) return proxied;
-  }
   const text = describeDirect(code, message, route);
   return { error: new NetworkError(`request failed: ${text}`, error), retryable: isRetryableErrorCode(code) };
+}
+
+/**
+ * A failure of the way to the server rather than of the server: its
+ * certificate, or the proxy (refusing the tunnel, or out of reach). The
+ * request never reached the server. undefined for any other failure.
+ */
+export function routeFailure(error: unknown, route: Route): TransportFailure | undefined {
+  const tls = certificateFailure(error, route);
+  if (tls) return { error: tls, retryable: false };
+  if (route.proxy.kind !== 'proxy') return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return proxyFailure(route.proxy, errorCode(error), message, error, route.peer ?? API);
 }
 
 function describeDirect(code: string | undefined, message: string, route: Route): string {
@@ -77,13 +97,19 @@ function describeDirect(code: string | undefined, message: string, route: Route)
 }
 
 /** A CONNECT the proxy answered with another status than 200, or a proxy that could not be reached. */
-function proxyFailure(proxy: Extract<ProxyChoice, { kind: 'proxy' }>, code: string | undefined, message: string, cause: unknown): TransportFailure | undefined {
+function proxyFailure(
+  proxy: Extract<ProxyChoice, { kind: 'proxy' }>,
+  code: string | undefined,
+  message: string,
+  cause: unknown,
+  peer: Peer,
+): TransportFailure | undefined {
   const named = `the proxy ${proxy.hostPort} (${proxy.variable})`;
   const status = /^Proxy response \((\d{3})\)/.exec(message)?.[1];
   if (status === '407') {
     return proxyError(`${named} answered 407 Proxy Authentication Required; check the user and password in ${proxy.variable}`, 'PROXY_AUTH', cause);
   }
-  if (status !== undefined) return proxyError(`${named} refused the tunnel to the API (${status})`, 'PROXY_REFUSED', cause);
+  if (status !== undefined) return proxyError(`${named} refused the tunnel to ${peer.name} (${status})`, 'PROXY_REFUSED', cause);
   if (code !== undefined && PROXY_UNREACHABLE.has(code)) {
     return proxyError(`cannot reach ${named}: ${reachFailure(code)} (${code})`, 'PROXY_UNREACHABLE', cause);
   }
@@ -106,7 +132,7 @@ function certificateFailure(error: unknown, route: Route): RobofyError | undefin
   const code = errorCode(tlsError)!;
   const subject = `the TLS certificate of ${route.hostPort}`;
   if (code === WRONG_NAME) {
-    return new RobofyError(`${subject} is for another host name (${code}); check the API URL, or whether a proxy intercepts the connection`, {
+    return new RobofyError(`${subject} is for another host name (${code}); check ${(route.peer ?? API).url}, or whether a proxy intercepts the connection`, {
       code: 'TLS_WRONG_HOST',
       exitCode: ExitCode.Api,
       cause: error,

@@ -135,8 +135,12 @@ export class DeliveryQueue {
     const tries = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`;
     const { transport, deadLetter } = this.#options;
     if (failure.unreachable) {
+      const why =
+        failure.reason === undefined
+          ? `cannot reach ${transport.label} (${failure.status}) after ${tries}`
+          : `cannot deliver to ${transport.label}: ${failure.reason} (gave up after ${tries})`;
       throw new RobofyError(
-        `cannot reach ${transport.label} (${failure.status}) after ${tries}; stopped with ${this.#waiting.length} ` +
+        `${why}; stopped with ${this.#waiting.length} ` +
           `${this.#waiting.length === 1 ? 'lead' : 'leads'} not delivered: the next run delivers them`,
         { code: 'RECEIVER_UNREACHABLE', exitCode: ExitCode.Api },
       );

@@ -28,6 +28,8 @@ export type AttemptOutcome =
       retryable: boolean;
       /** Nothing answered at all (connection refused, DNS, TLS): the receiver is down, not this lead. */
       unreachable: boolean;
+      /** What stood in the way, when there is more to say than `status`: the certificate, the proxy. */
+      reason?: string | undefined;
       /** For the dead-letter file: the HTTP status or the command's exit code. */
       httpStatus?: number | undefined;
       exitCode?: number | undefined;

@@ -89,13 +89,17 @@ async function openTransport(target: DeliveryTarget, context: DeliveryContext): 
   }
   const secret = await webhookSecret(io.env, context.profile);
   const key = secretKey(secret.value, secret.source);
+  // The API client's rules: TLS always verified, HTTPS_PROXY/HTTP_PROXY/NO_PROXY, --timeout on connect and answers.
+  // One connection: leads go one at a time, and the next is sent a moment before undici sees the socket free,
+  // so a pool would open a second connection (a second TLS handshake and proxy tunnel) for nothing.
+  const network = createDispatcher({ url: target.forwardTo, env: io.env, timeoutMs, connections: 1 });
   return webhookTransport({
     url: target.forwardTo,
     key,
     headers: target.headers,
     userAgent: `robofy-cli/${cliVersion()}`,
-    // The API client's rules: TLS always verified, HTTPS_PROXY/HTTP_PROXY/NO_PROXY, --timeout on connect and answers.
-    dispatcher: createDispatcher({ url: target.forwardTo, env: io.env, timeoutMs }).dispatcher,
+    dispatcher: network.dispatcher,
+    proxy: network.proxy,
     request: loadUndici().request,
     timeoutMs,
     now: () => io.now(),

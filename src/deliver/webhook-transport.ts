@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
+import { routeFailure, type Route } from '../api/network-errors.js';
+import { effectivePort, type ProxyChoice } from '../api/proxy.js';
 import { isRetryableErrorCode, isRetryableStatus, parseRetryAfter } from '../api/retry-policy.js';
 import { EXCERPT_BYTES, type AttemptOutcome, type Transport } from './delivery.js';
 import { sign } from './signature.js';
@@ -12,6 +14,8 @@ export interface WebhookOptions {
   headers: Readonly<Record<string, string>>;
   userAgent: string;
   dispatcher: Dispatcher;
+  /** The proxy the dispatcher goes through, if any (for messages). */
+  proxy: ProxyChoice;
   request: (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
   timeoutMs: number;
   now: () => number;
@@ -25,6 +29,13 @@ export function webhookTransport(options: WebhookOptions): Transport {
   const target = `${options.url.pathname}${options.url.search}`;
   // A receiver that echoes the request (a debugging endpoint) must not get the header values into a log.
   const hidden = Object.values(options.headers).filter((value) => value.length > 0);
+  const route: Route = {
+    hostname: options.url.hostname,
+    hostPort: `${options.url.hostname}:${effectivePort(options.url)}`,
+    proxy: options.proxy,
+    timeoutMs: options.timeoutMs,
+    peer: { name: 'the receiver', url: 'the --forward-to URL' },
+  };
   return {
     label: options.url.origin,
     attempt: async (delivery, signal) => {
@@ -50,7 +61,7 @@ export function webhookTransport(options: WebhookOptions): Transport {
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        return thrownOutcome(error);
+        return thrownOutcome(error, route);
       }
       const excerpt = redact(await readExcerpt(response.body), hidden);
       return statusOutcome(response.statusCode, response.headers, excerpt, options.now());
@@ -72,7 +83,12 @@ function statusOutcome(status: number, headers: Dispatcher.ResponseData['headers
   };
 }
 
-function thrownOutcome(error: unknown): AttemptOutcome {
+function thrownOutcome(error: unknown, route: Route): AttemptOutcome {
+  // The certificate or the proxy stood in the way: the receiver never saw the lead, so the lead is not to blame.
+  const blocked = routeFailure(error, route)?.error;
+  if (blocked) {
+    return { ok: false, status: blocked.code, retryable: true, unreachable: true, reason: blocked.message, excerpt: blocked.message.slice(0, EXCERPT_BYTES) };
+  }
   const code = (error as { code?: unknown } | null)?.code;
   const name = typeof code === 'string' ? code : 'network error';
   const message = error instanceof Error ? error.message : String(error);

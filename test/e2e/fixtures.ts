@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, expect } from 'vitest';
+import { afterAll, expect, type TestContext } from 'vitest';
 import {
   DEFAULT_TOKEN,
   decodePageToken,
@@ -20,6 +20,8 @@ import {
   type LeadRow,
   type RecordedRequest,
 } from '../fake-api/server.js';
+import { startConnectProxy, type ProxyOptions, type TestProxy } from '../net/connect-proxy.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from './receiver.js';
 import { BIN, apiEnv, runCli, scratchDir, type CliResult, type RunOptions } from './run-cli.js';
 
 export { parseCsv } from '../output/helpers.js';
@@ -125,6 +127,25 @@ export async function recorder(host = '127.0.0.1'): Promise<Recorder> {
   );
   const port = (server.address() as AddressInfo).port;
   return { url: `http://${host}:${port}`, port, requests };
+}
+
+/** The password of the test proxy's user: checked never to show in any output. */
+export const PROXY_PASSWORD = 's3cret-proxy-pw';
+export const PROXY_USER = `alice:${PROXY_PASSWORD}`;
+
+/** A CONNECT proxy on 127.0.0.1 (test/net/connect-proxy.ts), closed after the file's tests. */
+export async function connectProxy(options: ProxyOptions = {}): Promise<TestProxy> {
+  const proxy = await startConnectProxy(options);
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
+/** Neither the proxy password nor the Basic credentials made of it appear in any output. */
+export function expectNoProxyPassword(result: CliResult): void {
+  for (const text of [result.stdout, result.stderr]) {
+    expect(text).not.toContain(PROXY_PASSWORD);
+    expect(text).not.toContain(Buffer.from(PROXY_USER).toString('base64'));
+  }
 }
 
 /**
@@ -364,4 +385,37 @@ export function jsonlIds(text: string): string[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => String((JSON.parse(line) as { id: unknown }).id));
+}
+
+/** Delivery (--forward-to): the signing secret, a -H value, and retries 50 ms apart so failures cost little. */
+export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+export const HEADER_VALUE = 'Bearer crm-token-5f1c0a77e9b2d4';
+export const FAST = ['--retry-wait', '0.05'];
+
+/** A webhook receiver (./receiver.ts) checking signatures against `secret` (default SECRET), closed when the test ends. */
+export async function receiver(context: TestContext, options: ReceiverOptions & { secret?: string } = {}): Promise<Receiver> {
+  const { secret = SECRET, ...rest } = options;
+  const started = await startReceiver(secret, rest);
+  context.onTestFinished(() => started.close());
+  return started;
+}
+
+/** `robofy leads export ... --forward-to <receiver>`, signing with SECRET. */
+export function forward(api: FakeApi, to: Receiver, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return cli(api, exportArgs('--forward-to', to.url, ...FAST, ...args), { env: { ROBOFY_WEBHOOK_SECRET: SECRET, ...env } });
+}
+
+export function idsOf(bodies: readonly Record<string, unknown>[]): string[] {
+  return bodies.map((body) => String(body.id));
+}
+
+/** lead_from ... lead_to, oldest first. */
+export function leadRange(from: number, to: number): string[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => `lead_${from + i}`);
+}
+
+/** No key, no webhook secret, no -H value, not even a long piece of one, anywhere in what the CLI printed. */
+export function expectNothingSecret(result: CliResult, ...secrets: string[]): void {
+  expectNoKey(result);
+  for (const secret of [SECRET, SECRET.slice('whsec_'.length), HEADER_VALUE, ...secrets]) expectNoKey(result, secret);
 }

@@ -5,52 +5,28 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'vitest';
-import type { FakeApi } from '../fake-api/server.js';
+import { describe, it } from 'vitest';
 import {
+  FAST,
+  HEADER_VALUE,
+  SECRET,
   cli,
-  expectNoKey,
   expectNoStack,
+  expectNothingSecret,
   expectOneLineError,
   exportArgs,
   fakeApi,
   flatEntries,
+  forward,
   generatedRows,
+  idsOf,
+  leadRange,
+  receiver,
   scratch,
   SLOW,
   type CliResult,
 } from './fixtures.js';
-import { startReceiver, type Receiver } from './receiver.js';
 import { crash, pollStarts, startCli, waitFor } from './running-cli.js';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const HEADER_VALUE = 'Bearer crm-token-5f1c0a77e9b2d4';
-const FAST = ['--retry-wait', '0.05'];
-
-async function receiver(context: TestContext, secret = SECRET): Promise<Receiver> {
-  const started = await startReceiver(secret);
-  context.onTestFinished(() => started.close());
-  return started;
-}
-
-function forward(api: FakeApi, to: Receiver, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return cli(api, exportArgs('--forward-to', to.url, ...FAST, ...args), { env: { ROBOFY_WEBHOOK_SECRET: SECRET, ...env } });
-}
-
-function idsOf(bodies: readonly Record<string, unknown>[]): string[] {
-  return bodies.map((body) => String(body.id));
-}
-
-/** lead_from ... lead_to, oldest first. */
-function range(from: number, to: number): string[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => `lead_${from + i}`);
-}
-
-/** No secret, no header value, not even a long piece of either, anywhere in what the CLI printed. */
-function expectNothingSecret(result: CliResult, ...secrets: string[]): void {
-  expectNoKey(result);
-  for (const secret of [SECRET, SECRET.slice('whsec_'.length), HEADER_VALUE, ...secrets]) expectNoKey(result, secret);
-}
 
 function deliveryLines(result: CliResult): string[] {
   return result.stderr.split('\n').filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
@@ -66,7 +42,7 @@ describe.concurrent('robofy leads export --forward-to', { timeout: 60_000 }, () 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('');
     expect(to.requests.every((request) => request.verified)).toBe(true);
-    expect(idsOf(to.delivered())).toEqual(range(1, 25));
+    expect(idsOf(to.delivered())).toEqual(leadRange(1, 25));
     // The body is the flattened lead, keys in column order.
     const rows = generatedRows(25, {}, 'asc');
     to.requests.forEach((request, i) => expect(Object.entries(JSON.parse(request.body) as object)).toEqual(flatEntries(rows[i]!)));
@@ -112,7 +88,7 @@ describe.concurrent('robofy leads export --forward-to', { timeout: 60_000 }, () 
     to.fallback({ status: 200 });
     const next = await forward(api, to, ['--state', state, '--quiet']);
     expect(next.code, next.stderr).toBe(0);
-    expect(idsOf(to.delivered())).toEqual(range(1, 5));
+    expect(idsOf(to.delivered())).toEqual(leadRange(1, 5));
   });
 
   it('--dead-letter: a refused lead and one still failing after --retries are set aside, fsynced; delivery goes on', async (context) => {
@@ -164,7 +140,7 @@ describe.concurrent('robofy leads export --forward-to', { timeout: 60_000 }, () 
     const back = await receiver(context);
     const next = await forward(api, back, ['--state', state, '-q']);
     expect(next.code, next.stderr).toBe(0);
-    expect(idsOf(back.delivered())).toEqual(range(1, 3));
+    expect(idsOf(back.delivered())).toEqual(leadRange(1, 3));
   });
 
   it('cron-style runs with --state deliver only what is new', SLOW, async (context) => {
@@ -177,7 +153,7 @@ describe.concurrent('robofy leads export --forward-to', { timeout: 60_000 }, () 
     api.addLeads(2);
     api.addLeads(1, { createdAt: '2025-01-15 10:31:30' }); // late, inside the overlap
     expect((await forward(api, to, ['--state', state, '-q'])).code).toBe(0);
-    expect(idsOf(to.delivered())).toEqual([...range(1, 3), 'lead_6', 'lead_4', 'lead_5']);
+    expect(idsOf(to.delivered())).toEqual([...leadRange(1, 3), 'lead_6', 'lead_4', 'lead_5']);
   });
 
   it('--raw sends the API row; --columns shapes the body', async (context) => {
@@ -232,7 +208,7 @@ describe.concurrent('robofy webhook secret', { timeout: 60_000 }, () => {
     expect(statSync(join(configDir, 'config.json')).mode & 0o777).toBe(0o600);
 
     const secret = first.stdout.trim();
-    const to = await receiver(context, secret);
+    const to = await receiver(context, { secret });
     const result = await cli(api, exportArgs('--forward-to', to.url, ...FAST, '--verbose'), { configDir });
     expect(result.code, result.stderr).toBe(0);
     expect(to.requests.map((request) => request.verified)).toEqual([true, true]);
@@ -244,7 +220,7 @@ describe.concurrent('robofy webhook secret', { timeout: 60_000 }, () => {
     const configDir = scratch();
     const api = await fakeApi({ leads: 1 });
     const stored = (await cli(api, ['webhook', 'secret'], { configDir })).stdout.trim();
-    const to = await receiver(context, SECRET);
+    const to = await receiver(context, { secret: SECRET });
     const result = await cli(api, exportArgs('--forward-to', to.url, ...FAST), { configDir, env: { ROBOFY_WEBHOOK_SECRET: SECRET } });
     expect(result.code, result.stderr).toBe(0);
     expect(to.requests.map((request) => request.verified)).toEqual([true]);
@@ -280,7 +256,7 @@ describe.concurrent('robofy leads tail --forward-to', { timeout: 60_000 }, () =>
     expect(result.stdout).toBe('');
     expect(to.requests.every((request) => request.verified)).toBe(true);
     // Each lead delivered once and in order: the hung one again (at least once), then those captured meanwhile.
-    expect(idsOf(to.delivered())).toEqual(range(26, 31));
+    expect(idsOf(to.delivered())).toEqual(leadRange(26, 31));
     expectNothingSecret(result);
     expect(first.stderr()).not.toContain(HEADER_VALUE);
   });
@@ -299,7 +275,7 @@ describe.concurrent('robofy leads tail --forward-to', { timeout: 60_000 }, () =>
     const result = await running.result;
 
     expect(result.code, result.stderr).toBe(0);
-    expect(idsOf(to.delivered())).toEqual(range(26, 28));
+    expect(idsOf(to.delivered())).toEqual(leadRange(26, 28));
     const warnings = result.stderr.split('\n').filter((line) => line.startsWith('robofy: warning:'));
     expect(warnings).toEqual([expect.stringMatching(/^robofy: warning: http:\/\/127\.0\.0\.1:\d+ is failing \(503\); retrying with backoff, 2 leads waiting$/)]);
     expect(result.stderr).toMatch(/^robofy: http:\/\/127\.0\.0\.1:\d+ answers again after \d+\.\ds$/m);

@@ -8,15 +8,19 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { FakeApi, FakeApiOptions } from '../fake-api/server.js';
 import { createTestCa, type Leaf } from '../net/certificates.js';
-import { startConnectProxy, type ProxyOptions, type TestProxy } from '../net/connect-proxy.js';
+import type { ProxyOptions, TestProxy } from '../net/connect-proxy.js';
 import {
   KEY,
+  PROXY_PASSWORD,
+  PROXY_USER,
   SLOW,
   cli,
+  connectProxy,
   expectNoKey,
+  expectNoProxyPassword,
   expectOneLineError,
   expectQuietSuccess,
   exportArgs,
@@ -28,8 +32,6 @@ import {
   type CliResult,
 } from './fixtures.js';
 
-const PASSWORD = 's3cret-proxy-pw';
-const PROXY_USER = `alice:${PASSWORD}`;
 /** A name that resolves nowhere: the CLI reaches it only through the test proxy, which maps it to 127.0.0.1. */
 const API_HOST = 'api.robofy.test';
 
@@ -38,15 +40,8 @@ const trusted: Leaf = ca.issue([API_HOST, '127.0.0.1', 'localhost']);
 const otherName: Leaf = ca.issue(['other.robofy.test']);
 const TRUST = { NODE_EXTRA_CA_CERTS: ca.caFile };
 
-const proxies: TestProxy[] = [];
-afterAll(async () => {
-  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-});
-
-async function proxy(options: ProxyOptions = {}): Promise<TestProxy> {
-  const started = await startConnectProxy({ hosts: { [API_HOST]: '127.0.0.1' }, ...options });
-  proxies.push(started);
-  return started;
+function proxy(options: ProxyOptions = {}): Promise<TestProxy> {
+  return connectProxy({ hosts: { [API_HOST]: '127.0.0.1' }, ...options });
 }
 
 /** The fake API over HTTPS with a certificate for api.robofy.test, 127.0.0.1 and localhost. */
@@ -76,10 +71,7 @@ async function closedPort(): Promise<number> {
 
 function expectNoSecret(result: CliResult): void {
   expectNoKey(result);
-  for (const text of [result.stdout, result.stderr]) {
-    expect(text).not.toContain(PASSWORD);
-    expect(text).not.toContain(Buffer.from(PROXY_USER).toString('base64'));
-  }
+  expectNoProxyPassword(result);
 }
 
 const RAW_JSONL = ['-f', 'jsonl', '--raw'];
@@ -235,7 +227,7 @@ describe.concurrent('proxies', SLOW, () => {
   it('407 from the proxy: retried, then exit 5 naming the proxy and the status, never the password', async ({ expect }) => {
     const api = await httpsApi();
     const corp = await proxy({ credentials: PROXY_USER });
-    const env = { ...TRUST, HTTPS_PROXY: `http://alice:wrong-${PASSWORD}@127.0.0.1:${corp.port}` };
+    const env = { ...TRUST, HTTPS_PROXY: `http://alice:wrong-${PROXY_PASSWORD}@127.0.0.1:${corp.port}` };
     const result = await cli(byName(api), exportArgs('--retries', '1'), { env });
     expectOneLineError(
       result,
@@ -250,7 +242,7 @@ describe.concurrent('proxies', SLOW, () => {
   it('--verbose on a 407 shows the story, still without the password', async ({ expect }) => {
     const api = await httpsApi();
     const corp = await proxy({ credentials: PROXY_USER });
-    const env = { ...TRUST, HTTPS_PROXY: `http://alice:wrong-${PASSWORD}@127.0.0.1:${corp.port}` };
+    const env = { ...TRUST, HTTPS_PROXY: `http://alice:wrong-${PROXY_PASSWORD}@127.0.0.1:${corp.port}` };
     const result = await cli(byName(api), exportArgs('--retries', '1', '--verbose'), { env });
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/^robofy: retry 1 of \S+ in \d+\.\ds: the proxy 127\.0\.0\.1:\d+ \(HTTPS_PROXY\) answered 407/m);
