@@ -4,14 +4,16 @@
  * `data.report.next_page_token` and throws the page away. No output, no
  * validation beyond that, no prefetch.
  *
- *   node dist/bench/floor.js <undici|node-http> <api-url> <token> [max-pages] [--gzip]
+ *   node dist/bench/floor.js <undici|undici-dispatch|node-http> <api-url> <token> [max-pages] [--gzip]
  *
  * With --gzip it asks for gzip and gunzips each whole gzip body before
  * parsing (the real-link scenario's floor).
  *
- * Two transports: undici's `request()` (what robofy uses) and Node's own
- * `node:http` with a keep-alive Agent of one socket, the body gathered with
- * `Buffer.concat` and decoded with `toString()`, as a plain Node script would.
+ * Three transports: undici's `request()` (a Readable stream per response),
+ * undici's `dispatch()` with the body gathered by its handler (what robofy
+ * does), and Node's own `node:http` with a keep-alive Agent of one socket,
+ * the body gathered with `Buffer.concat` and decoded with `toString()`, as a
+ * plain Node script would.
  * Reads project 12, chatbot abc; stops after max-pages pages if given (the
  * benchmark warms the fake API up that way). Prints `{"pages":N,"leads":M}`
  * to stdout when done.
@@ -49,6 +51,40 @@ async function undiciTransport(): Promise<Transport> {
   };
 }
 
+async function undiciDispatchTransport(): Promise<Transport> {
+  const { Agent } = await import('undici');
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 10_000 });
+  return {
+    fetch: (url, headers) =>
+      new Promise((resolve, reject) => {
+        const { origin, pathname, search } = new URL(url);
+        const chunks: Buffer[] = [];
+        let status = 0;
+        let gzip = false;
+        agent.dispatch(
+          { origin, path: `${pathname}${search}`, method: 'GET', headers },
+          {
+            onConnect: () => undefined,
+            onHeaders: (statusCode, rawHeaders) => {
+              status = statusCode;
+              for (let i = 0; i < rawHeaders.length; i += 2) {
+                if (String(rawHeaders[i]).toLowerCase() === 'content-encoding') gzip = String(rawHeaders[i + 1]) === 'gzip';
+              }
+              return true;
+            },
+            onData: (chunk) => chunks.push(chunk) > 0,
+            onComplete: () => {
+              const bytes = Buffer.concat(chunks);
+              resolve({ status, text: gzip ? gunzipText(bytes) : bytes.toString() });
+            },
+            onError: reject,
+          },
+        );
+      }),
+    close: () => agent.close(),
+  };
+}
+
 async function nodeHttpTransport(): Promise<Transport> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   return {
@@ -69,7 +105,11 @@ async function nodeHttpTransport(): Promise<Transport> {
   };
 }
 
-const TRANSPORTS: Record<string, () => Promise<Transport>> = { undici: undiciTransport, 'node-http': nodeHttpTransport };
+const TRANSPORTS: Record<string, () => Promise<Transport>> = {
+  undici: undiciTransport,
+  'undici-dispatch': undiciDispatchTransport,
+  'node-http': nodeHttpTransport,
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -78,7 +118,7 @@ async function main(): Promise<void> {
   const maxPages = maxPagesArg === undefined ? Infinity : Number(maxPagesArg);
   const makeTransport = TRANSPORTS[transportName];
   if (makeTransport === undefined || apiUrl === undefined || token === undefined || !(maxPages >= 1)) {
-    process.stderr.write('usage: floor.js <undici|node-http> <api-url> <token> [max-pages] [--gzip]\n');
+    process.stderr.write('usage: floor.js <undici|undici-dispatch|node-http> <api-url> <token> [max-pages] [--gzip]\n');
     process.exitCode = 2;
     return;
   }

@@ -449,7 +449,7 @@ interface Client {
 /** The node:http floor: the reference for every ratio and for robofy's own CPU per lead. */
 const FLOOR = 'floor';
 
-function floorClient(key: string, label: string, transport: 'node-http' | 'undici'): Client {
+function floorClient(key: string, label: string, transport: 'node-http' | 'undici' | 'undici-dispatch'): Client {
   return {
     key,
     label,
@@ -670,7 +670,13 @@ function scenarios(withPeer: boolean): Scenario[] {
     {
       set: { leads: SMALL, latencyMs: 0 },
       runs: RUNS,
-      clients: [floor, floorClient('floor-undici', 'floor (undici)', 'undici'), ...exports, ...(withPeer ? [peerClient()] : [])],
+      clients: [
+        floor,
+        floorClient('floor-undici', 'floor (undici)', 'undici'),
+        floorClient('floor-undici-dispatch', 'floor (undici dispatch)', 'undici-dispatch'),
+        ...exports,
+        ...(withPeer ? [peerClient()] : []),
+      ],
     },
     ...(SKIP_LARGE ? [] : [{ set: { leads: LARGE, latencyMs: 0 }, runs: RUNS_1M, clients: [floor, ...exports] }]),
     { set: { leads: SMALL, latencyMs: LATENCY_MS }, runs: LATENCY_RUNS, clients: [floor, ...LATENCY_FORMATS.map(robofyClient)] },
@@ -891,7 +897,8 @@ function report(
     `- Export: \`node bin/robofy.js leads export --project 12 --chatbot abc --format F -o FILE --quiet\`, a fresh process each run.`,
     '- Floors: `dist/bench/floor.js`, one keep-alive connection, fetch + `JSON.parse` of every page, nothing else (no prefetch,',
     '  no output). `floor (node:http)` (`Buffer.concat`, `toString`, `JSON.parse`) is the reference of every ratio; `floor (undici)`',
-    '  is the same loop on undici\'s `request()` and `body.text()`, measured at 100,000 leads without latency only.',
+    '  is the same loop on undici\'s `request()` and `body.text()`, and `floor (undici dispatch)` on undici\'s `dispatch()` with the body',
+    '  gathered by its handler (as robofy reads pages), both measured at 100,000 leads without latency only.',
     '- CPU above floor, µs/lead: (CPU of the client − CPU of the node:http floor on the same set) / leads, start-up included:',
     '  what robofy itself costs beyond fetching and parsing the pages.',
     '- Python peer: `bench/peer.py`, `requests` (or http.client) and `csv.DictWriter`, every row held in memory until the end.',

@@ -1,4 +1,5 @@
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { createRequire } from 'node:module';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { ExitCode, RobofyError } from '../errors.js';
 import { MalformedResponseError } from './errors.js';
 
@@ -30,6 +31,16 @@ export interface Body {
   release(): void;
 }
 
+/** A body being received: chunks as they come off the connection, then the end. */
+export interface IncomingBody {
+  /** Takes a chunk as it came over the connection; throws past the cap (the caller aborts the request). */
+  write(chunk: Buffer): void;
+  /** The whole body, decoded. */
+  end(): Promise<Body>;
+  /** The request failed: gives the buffer back. */
+  discard(): void;
+}
+
 /**
  * Reads response bodies into one buffer reused from page to page, held by
  * each body until its reader releases it. A Buffer per page (Buffer.concat)
@@ -42,37 +53,60 @@ export class BodyReader {
   #buffer: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   #busy = false;
 
-  async read(body: Readable, maxBytes: number, contentEncoding?: string | string[]): Promise<Body> {
-    let encodings: EncodingName[];
-    try {
-      encodings = parseEncodings(contentEncoding);
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-    // node:zlib is loaded by the first compressed response, so a run the API never compresses does not pay for it.
-    const zlib = encodings.length > 0 ? await import('node:zlib') : undefined;
+  /** Starts a body with this Content-Encoding; an encoding robofy cannot decode throws. */
+  open(maxBytes: number, contentEncoding?: string | string[]): IncomingBody {
+    const encodings = parseEncodings(contentEncoding);
     // Two bodies at once (a caller's own concurrency, or a body held while the next arrives) is rare: the second gets a buffer of its own.
     const shared = !this.#busy;
     this.#busy = true;
     const sink = new Sink(shared ? this.#buffer : Buffer.allocUnsafe(INITIAL_BYTES), maxBytes, encodings);
-    const release = (): void => {
+    const release = once((): void => {
       if (!shared) return;
       if (sink.buffer.length <= KEEP_BYTES) this.#buffer = sink.buffer;
       this.#busy = false;
-    };
-    try {
-      if (zlib === undefined) {
-        for await (const chunk of body) sink.append(chunk as Buffer);
-        return { bytes: sink.bytes(), wireBytes: sink.size, release: once(release) };
-      }
-      const wireBytes = await decodeInto(sink, body, encodings, zlib);
-      return { bytes: sink.bytes(), wireBytes, encoding: encodings.join('+'), release: once(release) };
-    } catch (error) {
-      release();
-      throw error;
-    }
+    });
+    return encodings.length === 0 ? plainBody(sink, release) : encodedBody(sink, encodings, release);
   }
+}
+
+/** The usual case: chunks copied straight into the buffer. */
+function plainBody(sink: Sink, release: () => void): IncomingBody {
+  return {
+    write: (chunk) => sink.append(chunk),
+    end: async () => ({ bytes: sink.bytes(), wireBytes: sink.size, release }),
+    discard: release,
+  };
+}
+
+/** Chunks fed through the decoders (node:zlib, loaded by the first compressed response only). */
+function encodedBody(sink: Sink, encodings: EncodingName[], release: () => void): IncomingBody {
+  const wire = new Readable({ read: () => undefined });
+  const decoded = decodeInto(sink, wire, encodings, loadZlib());
+  // Failures surface from end(); until then a rejection must not count as unhandled.
+  decoded.catch(() => undefined);
+  return {
+    write: (chunk) => void wire.push(chunk),
+    end: async () => {
+      wire.push(null);
+      try {
+        const wireBytes = await decoded;
+        return { bytes: sink.bytes(), wireBytes, encoding: encodings.join('+'), release };
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
+    discard: () => {
+      wire.destroy();
+      release();
+    },
+  };
+}
+
+let zlib: typeof import('node:zlib') | undefined;
+function loadZlib(): typeof import('node:zlib') {
+  zlib ??= createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  return zlib;
 }
 
 function once(action: () => void): () => void {

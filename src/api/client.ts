@@ -6,7 +6,7 @@ import { ACCEPT_ENCODING, BodyReader } from './body-reader.js';
 import { createDispatcher, type NetworkRoute } from './dispatcher.js';
 import { describeTransportFailure, type Route } from './network-errors.js';
 import { effectivePort, isLoopback } from './proxy.js';
-import { loadUndici, type UndiciParts } from './undici.js';
+import { getResponse } from './get-response.js';
 import { parseUtf8Json } from './utf8-json.js';
 import { apiErrorFor, MalformedResponseError, parseErrorBody } from './errors.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
@@ -77,16 +77,14 @@ export class RobofyClient {
   readonly #dispatcher: Dispatcher;
   readonly #route: Route;
   readonly #owned: boolean;
-  readonly #request: UndiciParts['request'];
   readonly #origin: string;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #bodies = new BodyReader();
   readonly #gate = new RateGate();
 
-  private constructor(options: ClientOptions, undici: UndiciParts, network: NetworkRoute) {
+  private constructor(options: ClientOptions, network: NetworkRoute) {
     this.#options = options;
-    this.#request = undici.request;
     const base = new URL(options.apiUrl);
     this.#origin = base.origin;
     this.#basePath = base.pathname.replace(/\/+$/, '');
@@ -119,7 +117,7 @@ export class RobofyClient {
           // Listings read at once each get their own.
           connections: options.listings ?? 1,
         });
-    return new RobofyClient(options, loadUndici(), network);
+    return new RobofyClient(options, network);
   }
 
   /** How many retries this client has made so far, for the summary line. */
@@ -166,16 +164,10 @@ export class RobofyClient {
     }
     const started = this.#options.now();
     try {
-      const response = await this.#request.call(this.#dispatcher, {
-        origin: this.#origin,
-        path: `${this.#basePath}${spec.path}`,
-        method: 'GET',
-        headers: this.#headers,
-        signal,
-        ...this.#timeouts(),
-      });
       const maxBytes = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-      const body = await this.#bodies.read(response.body, maxBytes, response.headers['content-encoding']);
+      const request = { origin: this.#origin, path: `${this.#basePath}${spec.path}`, method: 'GET', headers: this.#headers, ...this.#timeouts() } as const;
+      const response = await getResponse(this.#dispatcher, request, this.#bodies, maxBytes, signal);
+      const { body } = response;
       try {
         const status = response.statusCode;
         this.#options.onEvent?.({
