@@ -28,6 +28,11 @@ export interface DeliveryContext {
   retries: number | undefined;
   /** Backoff cap; the base is --retry-wait or a second. */
   maxBackoffMs: number;
+  /**
+   * Leads that may wait before the caller is held back (a tail's polling
+   * pauses, and says so); export, which has read its leads already, sets none.
+   */
+  maxWaiting: number;
   status: DeliveryStatus;
   confirm: (lead: Lead) => Promise<void>;
   onFailure: (error: RobofyError) => void;
@@ -40,8 +45,6 @@ export interface DeliveryRun {
   close(): Promise<void>;
 }
 
-/** Leads waiting for a failing receiver, at most: past this, polling pauses (a few MB of leads). */
-export const MAX_WAITING_LEADS = 5_000;
 const DEFAULT_RETRY_WAIT_MS = 1_000;
 
 /** The transport, the dead-letter file and the queue for one run; everything that can fail at start fails here. */
@@ -58,7 +61,7 @@ export async function openDelivery(target: DeliveryTarget, context: DeliveryCont
     deadLetter,
     confirm: context.confirm,
     onFailure: context.onFailure,
-    maxWaiting: MAX_WAITING_LEADS,
+    maxWaiting: context.maxWaiting,
     onEvent: reportDeliveries(context.status, {
       label: transport.label,
       deadLetterPath: target.deadLetter,

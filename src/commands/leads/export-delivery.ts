@@ -44,6 +44,8 @@ export async function runDeliveringExport(options: ExportOptions, target: Delive
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       maxBackoffMs: EXPORT_MAX_BACKOFF_MS,
+      // Its leads are read already: there is no polling to pause, so no limit to warn about.
+      maxWaiting: Number.POSITIVE_INFINITY,
       status: deliveryStatus(status, io, options.quiet),
       confirm: async (lead) => incremental?.record([lead], io.now()),
       onFailure: (error) => stop.abort(error),

@@ -193,6 +193,8 @@ async function openPrinter(
 
 /** Backoff while a receiver fails grows to this, and no further: a tail never gives up on it. */
 const TAIL_MAX_BACKOFF_MS = 5 * 60_000;
+/** Leads waiting for a failing receiver, at most: past this, polling pauses (a few MB of leads). */
+const TAIL_MAX_WAITING_LEADS = 5_000;
 
 async function openTailDelivery(
   options: TailOptions,
@@ -209,6 +211,7 @@ async function openTailDelivery(
     timeoutMs: options.timeoutMs,
     retries: undefined,
     maxBackoffMs: TAIL_MAX_BACKOFF_MS,
+    maxWaiting: TAIL_MAX_WAITING_LEADS,
     status: deliveryStatus(status, io, options.quiet),
     confirm: (lead) => hooks.confirm([lead]),
     onFailure: (error) => hooks.stop.abort(error),
