@@ -34,6 +34,8 @@ export interface ReportOptions {
   deadLetterPath: string | undefined;
   /** How many leads are not yet delivered, for the status line. */
   waiting: () => number;
+  /** Warn when the queue holds the caller back (a tail's polling pauses). */
+  warnWhenFull: boolean;
 }
 
 /**
@@ -75,7 +77,7 @@ export function reportDeliveries(status: DeliveryStatus, options: ReportOptions)
         status.note(`${label} answers again after ${seconds(event.downMs)}`);
         break;
       case 'full':
-        status.warn(`${plural(event.waiting, 'lead')} wait for ${label}: polling paused until it takes some`);
+        if (options.warnWhenFull) status.warn(`${plural(event.waiting, 'lead')} wait for ${label}: polling paused until it takes some`);
         break;
     }
     refresh();

@@ -1,38 +1,51 @@
+import { tmpdir } from 'node:os';
 import type { Lead } from '../api/types.js';
-import { inCaptureOrder } from '../leads/capture-order.js';
 import type { LeadSink } from '../output/sink.js';
+import { CaptureOrderSpool } from './capture-order-spool.js';
 import type { DeliveryRun } from './open-delivery.js';
 
 /**
  * The export pipeline's sink when leads go to a receiver: the listing may
  * come newest first, and leads must go oldest first, so the run's new leads
- * are gathered and delivered once the listing is read (a cron run's handful).
+ * are gathered (in a temp file past a few thousand: a first run over a long
+ * history holds them all) and delivered once the listing is read.
  */
 export class DeliverySink implements LeadSink {
   readonly columns = null;
   readonly #delivery: DeliveryRun;
-  readonly #leads: Lead[] = [];
+  readonly #signal: AbortSignal;
+  readonly #spool: CaptureOrderSpool;
 
-  constructor(delivery: DeliveryRun) {
+  /** `signal` ends the run: leads not yet handed to the queue stay in the spool (and are deleted with it). */
+  constructor(delivery: DeliveryRun, signal: AbortSignal, spool = new CaptureOrderSpool(tmpdir())) {
     this.#delivery = delivery;
+    this.#signal = signal;
+    this.#spool = spool;
   }
 
   get count(): number {
-    return this.#leads.length;
+    return this.#spool.count;
   }
 
-  writeLeads(leads: readonly Lead[]): void {
-    this.#leads.push(...leads);
+  writeLeads(leads: readonly Lead[]): Promise<void> {
+    return this.#spool.add(leads);
   }
 
   /** Delivers every lead gathered; resolves once each is delivered or dead-lettered, rejects when delivery stops. */
   async finish(): Promise<void> {
     const { queue, toDelivery } = this.#delivery;
-    await queue.push(inCaptureOrder(this.#leads).map(toDelivery));
-    await queue.drain();
+    try {
+      for await (const leads of this.#spool.inOrder()) {
+        if (this.#signal.aborted) break;
+        await queue.push(leads.map(toDelivery));
+      }
+      await queue.drain();
+    } finally {
+      await this.#spool.remove();
+    }
   }
 
-  async abort(): Promise<void> {
-    this.#leads.length = 0;
+  abort(): Promise<void> {
+    return this.#spool.remove();
   }
 }

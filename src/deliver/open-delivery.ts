@@ -28,11 +28,10 @@ export interface DeliveryContext {
   retries: number | undefined;
   /** Backoff cap; the base is --retry-wait or a second. */
   maxBackoffMs: number;
-  /**
-   * Leads that may wait before the caller is held back (a tail's polling
-   * pauses, and says so); export, which has read its leads already, sets none.
-   */
+  /** Leads that may wait before the caller is held back. */
   maxWaiting: number;
+  /** Say so when the caller is held back: a tail's polling pauses (an export just waits). */
+  warnWhenFull: boolean;
   status: DeliveryStatus;
   confirm: (lead: Lead) => Promise<void>;
   onFailure: (error: RobofyError) => void;
@@ -66,6 +65,7 @@ export async function openDelivery(target: DeliveryTarget, context: DeliveryCont
       label: transport.label,
       deadLetterPath: target.deadLetter,
       waiting: () => queue.waiting,
+      warnWhenFull: context.warnWhenFull,
     }),
   });
   return {

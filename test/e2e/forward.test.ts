@@ -21,6 +21,7 @@ import {
   generatedRows,
   idsOf,
   leadRange,
+  listDir,
   receiver,
   scratch,
   SLOW,
@@ -58,16 +59,18 @@ describe.concurrent('robofy leads export --forward-to', { timeout: 60_000 }, () 
     expectNothingSecret(result);
   });
 
-  it('more than 5,000 new leads: every one delivered in order, with no warning about paused polling (export does not poll)', SLOW, async (context) => {
+  it('a long history (10,050 new leads, past what is held in memory): every lead in order, no warning, no temp file left', SLOW, async (context) => {
     const { expect } = context;
-    const api = await fakeApi({ leads: 5_050, pageSize: 500 });
+    const api = await fakeApi({ leads: 10_050, pageSize: 500 });
     const to = await receiver(context);
-    const result = await forward(api, to, []);
+    const tmp = scratch();
+    const result = await forward(api, to, [], { TMPDIR: tmp });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain('warning');
-    expect(deliveryLines(result)).toHaveLength(5_050);
-    expect(result.stderr).toMatch(/^robofy: delivered 5,050 leads to http:\/\/127\.0\.0\.1:\d+ in \d+\.\ds$/m);
-    expect(idsOf(to.delivered())).toEqual(leadRange(1, 5_050));
+    expect(deliveryLines(result)).toHaveLength(10_050);
+    expect(result.stderr).toMatch(/^robofy: delivered 10,050 leads to http:\/\/127\.0\.0\.1:\d+ in \d+\.\ds$/m);
+    expect(idsOf(to.delivered())).toEqual(leadRange(1, 10_050));
+    expect(listDir(tmp)).toEqual([]);
   });
 
   it('retries 500, 429 (after its Retry-After), a reset and a hang, with the same webhook-id; --quiet prints nothing', async (context) => {

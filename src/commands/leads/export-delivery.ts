@@ -18,6 +18,8 @@ import type { ExportOptions } from './export.js';
 
 /** Backoff between retries of one lead grows to this; --retries bounds how many. */
 const EXPORT_MAX_BACKOFF_MS = 60_000;
+/** Leads handed to the delivery queue ahead of the one in flight. */
+const EXPORT_MAX_WAITING_LEADS = 1_000;
 
 /**
  * `leads export --forward-to/--exec`: the new leads, oldest first, each
@@ -44,13 +46,14 @@ export async function runDeliveringExport(options: ExportOptions, target: Delive
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       maxBackoffMs: EXPORT_MAX_BACKOFF_MS,
-      // Its leads are read already: there is no polling to pause, so no limit to warn about.
-      maxWaiting: Number.POSITIVE_INFINITY,
+      // Fed from the spool as the receiver takes them; nothing to warn about, there is no polling to pause.
+      maxWaiting: EXPORT_MAX_WAITING_LEADS,
+      warnWhenFull: false,
       status: deliveryStatus(status, io, options.quiet),
       confirm: async (lead) => incremental?.record([lead], io.now()),
       onFailure: (error) => stop.abort(error),
     });
-    const sink = new DeliverySink(delivery);
+    const sink = new DeliverySink(delivery, signal);
     status.update(`Reading new leads… then delivering to ${delivery.label}`);
     await exportLeads({
       pages: paginateLeads(client, options.query, { maxPages: options.maxPages }),

@@ -212,6 +212,7 @@ async function openTailDelivery(
     retries: undefined,
     maxBackoffMs: TAIL_MAX_BACKOFF_MS,
     maxWaiting: TAIL_MAX_WAITING_LEADS,
+    warnWhenFull: true,
     status: deliveryStatus(status, io, options.quiet),
     confirm: (lead) => hooks.confirm([lead]),
     onFailure: (error) => hooks.stop.abort(error),
