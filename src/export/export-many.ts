@@ -6,6 +6,7 @@ import { invalidUtf8Check } from '../api/leads-page.js';
 import { paginateLeads, type LeadsQuery } from '../api/paginate.js';
 import { abortError, ExitCode, RobofyError } from '../errors.js';
 import { LeadDeduper } from '../leads/dedupe.js';
+import { chatbotKey } from '../leads/chatbot-list.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
 import { combinedColumns, ORIGIN_COLUMNS, stampOrigin } from '../leads/lead-origin.js';
 import { outputError } from '../output/atomic-file.js';
@@ -60,7 +61,6 @@ export async function exportCombined(
   const columns = combinedColumns(settings.columns);
   const known = job.knownColumns.length > 0 ? job.knownColumns : [...ORIGIN_COLUMNS, ...BASE_COLUMNS];
   const sink = openSink(settings, destination, known, job.csv, context.warn, columns);
-  const checkText = invalidUtf8Check(context.warn);
   const queues = job.queries.map(() => new BatchQueue(destination.scratchDir ?? tmpdir()));
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);
@@ -74,13 +74,15 @@ export async function exportCombined(
     const query = job.queries[index]!;
     const queue = queues[index]!;
     const incremental = job.incrementals[index];
+    const warn = warnFor(context, query);
+    const checkText = invalidUtf8Check(warn);
     try {
       if (signal.aborted) throw abortError(signal);
       const done = await exportLeads({
         pages: paginateLeads(context.client, query, { maxPages: settings.maxPages }),
         sink: { writeLeads: (leads) => queue.put(leads) },
         deduper: new LeadDeduper(),
-        keep: leadFilter(settings, incremental, context.warn),
+        keep: leadFilter(settings, incremental, warn),
         limit: settings.limit,
         signal,
         done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,
@@ -167,7 +169,7 @@ export async function exportEach(
       await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
         throw outputError(path, error);
       });
-      const result = await exportChatbot(context, {
+      const result = await exportChatbot({ ...context, warn: warnFor(context, query) }, {
         query,
         output: path,
         fingerprint: job.fingerprint(query),
@@ -190,4 +192,9 @@ export async function exportEach(
   );
   if (context.signal.aborted) throw abortError(context.signal);
   return outcomes;
+}
+
+/** A chatbot's warnings, named as tail names them: `12/abc: lead ...`. */
+function warnFor(context: ExportContext, query: LeadsQuery): (text: string) => void {
+  return (text) => context.warn(`${chatbotKey(query)}: ${text}`);
 }

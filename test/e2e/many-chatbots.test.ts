@@ -271,6 +271,33 @@ describe('one rate limit for the run', SLOW, () => {
   });
 });
 
+describe.concurrent('warnings name the chatbot', SLOW, () => {
+  // Bytes that are not UTF-8 and a created_at that is not a date, both in 31/xyz's only lead.
+  const body = Buffer.concat([
+    Buffer.from('{"data":{"report":{"rows":[{"id":"x1","created_at":"yesterday","lead_data":[{"field_name":"name","field_value":"A'),
+    Buffer.from([0xff]),
+    Buffer.from('"}]}],"next_page_token":null}}}'),
+  ]);
+  const expected =
+    'robofy: warning: 31/xyz: lead x1 has a created_at that is not a date ("yesterday"); kept\n' +
+    'robofy: warning: 31/xyz: the API sent bytes that are not UTF-8 in lead "x1": written as U+FFFD (the replacement character)\n';
+
+  it.for([
+    { output: 'combined.jsonl', name: 'combined' },
+    { output: '{chatbot}.jsonl', name: 'one file each' },
+  ])('$name', async ({ output }, { expect }) => {
+    const api = await fakeApi({
+      pageSize: 4,
+      projects: { '12': [], '31': [] },
+      chatbots: { '12/abc': CHATBOTS['12/abc']!, '31/xyz': { leads: 1 } },
+      faults: [{ chatbot: '31/xyz', page: 1, kind: 'body', body }],
+    });
+    const dir = scratch();
+    const result = await cli(api, ['leads', 'export', '-c', '12/abc', '-c', '31/xyz', '--since', '2025-01-01', '-o', join(dir, output)]);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expected });
+  });
+});
+
 describe.concurrent('a chatbot that fails', SLOW, () => {
   it('combined: exit 4, the target untouched, stderr names the chatbot and why', async ({ expect }) => {
     const api = await multiApi({ latencyMs: 10 });
