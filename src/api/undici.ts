@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Agent, Dispatcher, Pool, ProxyAgent } from 'undici';
 
-/** The two pieces of undici the client uses: its connection pool and `dispatcher.request()`. */
+/** The two pieces of undici robofy uses: its connection pool, and `dispatcher.request()` (for webhook deliveries). */
 export interface UndiciParts {
   Agent: typeof Agent;
   request: (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
