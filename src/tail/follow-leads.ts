@@ -167,10 +167,16 @@ class Follower {
     // Later polls read back to the horizon; with nothing seen yet, everything listed is new.
     const readBackTo = (): number => (baseline ? keepFrom() : this.#window.horizon);
 
+    // Ids of the page before and this one: leads captured while the poll pages shift the listing, and its
+    // rows come back at the top of the next page; seen again, they would look like the listing going back in time.
+    let previousPage = new Set<string>();
     for await (const page of this.#options.pages(this.#options.query)) {
       pages++;
+      const thisPage = new Set<string>();
       for (const lead of page.rows) {
         const id = String(lead.id);
+        if (previousPage.has(id) || thisPage.has(id)) continue;
+        thisPage.add(id);
         const time = parseLeadTime(lead.created_at);
         order.observe(time);
         if (time === undefined) {
@@ -184,6 +190,7 @@ class Follower {
         fresh.set(id, lead);
       }
       // The cut-off only rises (as `newest` does), and stops rising at --since: sweep when it moved.
+      previousPage = thisPage;
       if (baseline && keepFrom() > swept) {
         swept = keepFrom();
         dropOlderThan(fresh, swept);

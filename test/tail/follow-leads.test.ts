@@ -98,7 +98,7 @@ describe('followLeads: what is printed', () => {
     const run = await follow(listing, [
       () => {
         added = listing.add(8);
-        listing.shiftOnce = true;
+        listing.shiftOnce = 1;
       },
     ]);
     expect(run.printed).toEqual(ids(added));
@@ -195,6 +195,29 @@ describe('followLeads: how much it reads', () => {
     ]);
     expect(polled(run).every((event) => event.stoppedEarly)).toBe(true);
     expect(run.events.some((event) => event.type === 'full-reads')).toBe(false);
+  });
+
+  it('rows a shifted listing lists again (leads captured while a poll paged) do not make it look out of order', async () => {
+    const listing = new Listing({ count: 100, pageSize: 10 });
+    let added: Lead[] = [];
+    let later: Lead[] = [];
+    const run = await follow(listing, [
+      () => {
+        added = listing.add(3);
+        // Page 2 starts with page 1's last three rows: in time they go back up before going down again.
+        listing.shiftOnce = 3;
+      },
+      () => (later = listing.add(1)),
+    ]);
+    expect(run.printed).toEqual([...ids(added), ...ids(later)]);
+    expect(run.events.some((event) => event.type === 'full-reads')).toBe(false);
+    expect(polled(run).every((event) => event.stoppedEarly)).toBe(true);
+    // The shifted poll needs page 3 to reach past the window (its page 2 repeats three rows); the next is back to two.
+    expect(listing.polls).toEqual([
+      [1, 2],
+      [1, 2, 3],
+      [1, 2],
+    ]);
   });
 
   it('--since makes the baseline read back to it, and no further', async () => {

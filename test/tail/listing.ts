@@ -37,8 +37,8 @@ export class Listing {
   pageSize: number;
   /** Errors thrown by the next requests, in turn; `page` limits one to that page. */
   readonly failures: { error: Error; page?: number }[] = [];
-  /** The next poll's page 2 starts with page 1's last row again (a listing that shifted while paged). */
-  shiftOnce = false;
+  /** The next poll's later pages start with this many rows of the page before again (a listing that shifted while paged). */
+  shiftOnce = 0;
   #next = 1;
 
   constructor(options: { count?: number; order?: Order; pageSize?: number } = {}) {
@@ -82,7 +82,7 @@ export class Listing {
     const requested: number[] = [];
     this.polls.push(requested);
     const shift = this.shiftOnce;
-    this.shiftOnce = false;
+    this.shiftOnce = 0;
     for (let page = 1; ; page++) {
       requested.push(page);
       const failure = this.failures[0];
@@ -92,7 +92,7 @@ export class Listing {
       }
       const all = this.ordered();
       let start = (page - 1) * this.pageSize;
-      if (shift && page > 1) start -= 1;
+      if (page > 1) start -= shift;
       const rows = all.slice(start, start + this.pageSize);
       const more = start + this.pageSize < all.length;
       yield { rows, nextPageToken: more ? `page-${page + 1}` : null };
