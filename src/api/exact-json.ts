@@ -46,6 +46,11 @@ export function parseExactly(text: string): unknown {
   return value;
 }
 
+/** JSON text robofy wrote with jsonText (a journal, a spool), read back with its numbers exact: fast unless it must not be. */
+export function parseJsonText(text: string): unknown {
+  return hasInexactNumber(text) ? parseExactly(text) : JSON.parse(text);
+}
+
 function parseNumber(literal: string): number | LosslessNumber {
   return isExactLiteral(literal) ? Number(literal) : new LosslessNumber(literal);
 }

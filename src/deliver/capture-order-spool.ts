@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import { hasInexactNumber, jsonText, parseExactly } from '../api/exact-json.js';
+import { jsonText, parseJsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
-import { inCaptureOrder } from '../leads/capture-order.js';
-import { parseLeadTime } from '../leads/time.js';
-import { writeFully } from '../output/file-writable.js';
+import { captureTime, inCaptureOrder } from '../leads/capture-order.js';
+import { SpoolFile } from '../output/spool-file.js';
 
 /** Leads held in memory at most; each full run of them is sorted and moved to a temp file. */
 const DEFAULT_RUN_LEADS = 10_000;
 const READ_BYTES = 64 * 1024;
-const WRITE_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /**
@@ -25,7 +20,7 @@ const NEWLINE = 0x0a;
 export class CaptureOrderSpool {
   readonly #dir: string;
   readonly #runLeads: number;
-  readonly #runs: string[] = [];
+  readonly #runs: SpoolFile[] = [];
   #pending: Lead[] = [];
   #count = 0;
 
@@ -53,40 +48,23 @@ export class CaptureOrderSpool {
       return;
     }
     if (this.#pending.length > 0) await this.#spill();
-    const readers = await Promise.all(this.#runs.map((path) => RunReader.open(path)));
-    try {
-      yield* mergeRuns(readers, batchLeads);
-    } finally {
-      await Promise.all(readers.map((reader) => reader.close()));
-    }
+    yield* mergeRuns(this.#runs.map((run) => new RunReader(run)), batchLeads);
   }
 
   /** Deletes the temp files. Never throws. */
   async remove(): Promise<void> {
     this.#pending = [];
-    await Promise.all(this.#runs.map((path) => rm(path, { force: true }).catch(() => undefined)));
+    await Promise.all(this.#runs.map((run) => run.remove()));
     this.#runs.length = 0;
   }
 
   async #spill(): Promise<void> {
     const sorted = inCaptureOrder(this.#pending);
     this.#pending = [];
-    const path = join(this.#dir, `robofy-${process.pid}-${randomBytes(8).toString('hex')}.delivery.spool`);
-    this.#runs.push(path);
-    const file = await open(path, 'wx', 0o600);
-    try {
-      let text = '';
-      for (const lead of sorted) {
-        text += `${jsonText(lead)}\n`;
-        if (text.length >= WRITE_BYTES) {
-          await writeFully(file, Buffer.from(text, 'utf8'));
-          text = '';
-        }
-      }
-      if (text !== '') await writeFully(file, Buffer.from(text, 'utf8'));
-    } finally {
-      await file.close();
-    }
+    const run = new SpoolFile(this.#dir, 'delivery');
+    this.#runs.push(run);
+    for (const lead of sorted) await run.append(`${jsonText(lead)}\n`);
+    await run.flush();
   }
 }
 
@@ -108,10 +86,6 @@ async function* mergeRuns(readers: RunReader[], batchLeads: number): AsyncGenera
     }
   }
   if (batch.length > 0) yield batch;
-}
-
-function captureTime(lead: Lead): number {
-  return parseLeadTime(lead.created_at) ?? Number.POSITIVE_INFINITY;
 }
 
 interface Head {
@@ -161,7 +135,7 @@ class MinHeap {
 
 /** One run's leads, read back a chunk at a time. */
 class RunReader {
-  readonly #file: FileHandle;
+  readonly #run: SpoolFile;
   readonly #chunk = Buffer.allocUnsafe(READ_BYTES);
   #position = 0;
   #rest: Buffer = Buffer.alloc(0);
@@ -169,12 +143,8 @@ class RunReader {
   #next = 0;
   #ended = false;
 
-  private constructor(file: FileHandle) {
-    this.#file = file;
-  }
-
-  static async open(path: string): Promise<RunReader> {
-    return new RunReader(await open(path, 'r'));
+  constructor(run: SpoolFile) {
+    this.#run = run;
   }
 
   async next(): Promise<Lead | undefined> {
@@ -185,12 +155,8 @@ class RunReader {
     return this.#leads[this.#next++];
   }
 
-  close(): Promise<void> {
-    return this.#file.close();
-  }
-
   async #readChunk(): Promise<void> {
-    const { bytesRead } = await this.#file.read(this.#chunk, 0, READ_BYTES, this.#position);
+    const bytesRead = await this.#run.readAt(this.#chunk, this.#position);
     this.#position += bytesRead;
     if (bytesRead === 0) {
       if (this.#rest.length > 0) throw new Error('delivery spool ends inside a line');
@@ -207,5 +173,5 @@ class RunReader {
 }
 
 function parseLines(text: string): Lead[] {
-  return text.split('\n').map((line) => (hasInexactNumber(line) ? parseExactly(line) : JSON.parse(line)) as Lead);
+  return text.split('\n').map((line) => parseJsonText(line) as Lead);
 }

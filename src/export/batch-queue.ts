@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hasInexactNumber, jsonText, parseExactly } from '../api/exact-json.js';
+import { jsonText, parseJsonText } from '../api/exact-json.js';
 import type { Lead } from '../api/types.js';
 import { writeFully } from '../output/file-writable.js';
 
@@ -126,6 +126,6 @@ export class BatchQueue {
       done += bytesRead;
     }
     const text = bytes.toString('utf8');
-    return (hasInexactNumber(text) ? parseExactly(text) : JSON.parse(text)) as Lead[];
+    return parseJsonText(text) as Lead[];
   }
 }

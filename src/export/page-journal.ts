@@ -3,7 +3,7 @@ import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { FetchedPage } from '../api/paginate.js';
-import { hasInexactNumber, jsonText, parseExactly } from '../api/exact-json.js';
+import { jsonText, parseJsonText } from '../api/exact-json.js';
 import { parseLeadsPage } from '../api/leads-page.js';
 import { ExitCode, RobofyError } from '../errors.js';
 
@@ -164,7 +164,7 @@ export async function* replayJournal(
 
 function parseLine(line: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = hasInexactNumber(line) ? parseExactly(line) : JSON.parse(line);
+    const value = parseJsonText(line);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
