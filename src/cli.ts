@@ -30,6 +30,14 @@ const COMPLETE_COMMAND = '__complete';
 // Here rather than with the scripts: every module loaded at start-up costs time and memory.
 const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
 
+/** A command's runner: every option (global ones included) and the injected streams. */
+type Runner = (options: Record<string, unknown>, io: IO) => Promise<void>;
+
+/** An action that loads its command's module only when it runs, so start-up loads none of them. */
+function lazily(io: IO, load: () => Promise<Runner>): (options: unknown, command: Command) => Promise<void> {
+  return async (_options, command) => (await load())(command.optsWithGlobals(), io);
+}
+
 function exitCodeFor(error: unknown, io: IO, verbose: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (through configureOutput). Help asked for (--help,
@@ -62,37 +70,25 @@ function buildProgram(io: IO): Command {
     .option('--no-verify', 'save the key without checking it against the API')
     .addOption(apiUrlOption())
     .option('--verbose', 'show each request on stderr')
-    .action(async (_options: unknown, command: Command) => {
-      const { runLogin } = await import('./commands/login.js');
-      await runLogin(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/login.js')).runLogin));
 
   program
     .command('logout')
     .description("forget the profile's stored API key")
-    .action(async (_options: unknown, command: Command) => {
-      const { runLogout } = await import('./commands/logout.js');
-      await runLogout(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/logout.js')).runLogout));
 
   program
     .command('whoami')
     .description('show which API key is in use (masked), where it comes from, the API URL and the profile')
     .addOption(apiUrlOption())
     .option('--json', 'one JSON object on stdout')
-    .action(async (_options: unknown, command: Command) => {
-      const { runWhoami } = await import('./commands/whoami.js');
-      await runWhoami(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/whoami.js')).runWhoami));
 
   program
     .command('profiles')
     .description('list the profiles: masked key, API URL, and which one is in use')
     .option('--json', 'one JSON object on stdout')
-    .action(async (_options: unknown, command: Command) => {
-      const { runProfiles } = await import('./commands/profiles.js');
-      await runProfiles(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/profiles.js')).runProfiles));
 
   configureConfig(program.command('config').description("the profile's saved defaults for the leads commands"), io);
 
@@ -101,10 +97,7 @@ function buildProgram(io: IO): Command {
     .description('the secret that --forward-to signs webhooks with')
     .command('secret')
     .description("print the profile's webhook signing secret (created on first use) for the receiving app to verify with")
-    .action(async (_options: unknown, command: Command) => {
-      const { runWebhookSecret } = await import('./commands/webhook-secret.js');
-      await runWebhookSecret(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/webhook-secret.js')).runWebhookSecret));
 
   program
     .command('completion')
@@ -151,10 +144,7 @@ function configureExport(command: Command, io: IO): void {
     .addOption(new Option('--max-pages <n>', 'fail rather than read more than this many pages').hideHelp());
   addDeliveryOptions(command, '4xx, or still failing after --retries')
     .addHelpText('after', EXPORT_EXAMPLES)
-    .action(async (_options: unknown, command: Command) => {
-      const { runExport } = await import('./commands/leads/export.js');
-      await runExport(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/leads/export.js')).runExport));
 }
 
 function configureTail(command: Command, io: IO): void {
@@ -178,10 +168,7 @@ function configureTail(command: Command, io: IO): void {
     .option('--bom', 'csv: start with a UTF-8 byte-order mark');
   addDeliveryOptions(command, '4xx; other failures are retried until delivered')
     .addHelpText('after', TAIL_EXAMPLES)
-    .action(async (_options: unknown, command: Command) => {
-      const { runTail } = await import('./commands/leads/tail.js');
-      await runTail(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/leads/tail.js')).runTail));
 }
 
 function configureConfig(config: Command, io: IO): void {
@@ -215,10 +202,7 @@ function configureConfig(config: Command, io: IO): void {
     .command('list')
     .description('every setting as the leads commands use it, and where it comes from')
     .option('--json', 'one JSON object on stdout')
-    .action(async (_options: unknown, command: Command) => {
-      const { runConfigList } = await import('./commands/config.js');
-      await runConfigList(command.optsWithGlobals(), io);
-    });
+    .action(lazily(io, async () => (await import('./commands/config.js')).runConfigList));
 }
 
 function addLeadsQueryOptions(command: Command): Command {
