@@ -19,5 +19,5 @@ export const hostileLiteral: fc.Arbitrary<string> = fc.oneof(
 /** Strings with lone surrogates, escapes, CSV and formula characters, and text that looks like numbers. */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('\ud83d', 'a\ude00b', '😀', '=1+1', '"quoted", and\r\nsplit', '1.50', '-0', ':1.50,', '\u0000\u001f', 'Zoë'),
+  fc.constantFrom('\ud83d', 'a\ude00b', '😀', '=1+1', '"quoted", and\r\nsplit', '1.50', '-0', ':1.50,', '\u0000\u001f', 'Zoë', 'line\u2028sep\u2029next\u0085line'),
 );

@@ -51,6 +51,8 @@ import csv, json, sys
 def num(text): return ('number', text)
 def load(text): return json.loads(text, parse_int=num, parse_float=num, parse_constant=num)
 def load_pairs(text): return json.loads(text, parse_int=num, parse_float=num, parse_constant=num, object_pairs_hook=list)
+# JSONL lines end at \n only; splitlines() would also split at U+2028, U+2029 and U+0085, which JSON leaves raw.
+def lines(path): return open(path, encoding='utf-8', newline='').read().split('\n')[:-1]
 
 def cell(value):
     if value is None: return ''
@@ -65,8 +67,8 @@ failures = []
 for case in sys.argv[1:]:
     page = load(open(case + '.page.json', encoding='utf-8').read())
     rows = page['data']['report']['rows']
-    raw = [load(line) for line in open(case + '.raw.jsonl', encoding='utf-8').read().splitlines()]
-    flat = [load_pairs(line) for line in open(case + '.jsonl', encoding='utf-8').read().splitlines()]
+    raw = [load(line) for line in lines(case + '.raw.jsonl')]
+    flat = [load_pairs(line) for line in lines(case + '.jsonl')]
     table = list(csv.reader(open(case + '.csv', newline='', encoding='utf-8')))
     expected_flat = []
     for row in rows:
