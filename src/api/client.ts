@@ -53,6 +53,11 @@ export interface GetSpec {
    * should go out before this body is parsed.
    */
   onBody?: (body: Buffer) => boolean;
+  /**
+   * Reads a successful response's body in place of parseUtf8Json (the bytes
+   * are valid during the call only); what it throws counts as a malformed body.
+   */
+  parse?: (body: Buffer) => unknown;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -233,7 +238,7 @@ function interpret(
 ): AttemptResult {
   if (status >= 200 && status < 300) {
     try {
-      return { ok: true, body: parseUtf8Json(body) };
+      return { ok: true, body: (spec.parse ?? parseUtf8Json)(body) };
     } catch (cause) {
       return { ok: false, error: new MalformedResponseError(describeNonJson(headers, body.toString('utf8')), { cause }) };
     }

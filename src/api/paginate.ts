@@ -1,6 +1,9 @@
 import { ExitCode, RobofyError } from '../errors.js';
 import { apiPath, type RobofyClient } from './client.js';
 import { parseLeadsPage, peekNextPageToken } from './leads-page.js';
+import { scanPage } from './page-scan.js';
+import { ScannedPage } from './scanned-page.js';
+import { parseUtf8Json } from './utf8-json.js';
 import type { LeadsPage } from './types.js';
 
 export interface LeadsQuery {
@@ -22,6 +25,11 @@ export interface PageOptions {
   prefetch?: boolean | undefined;
   /** Fail rather than page forever through a runaway listing. */
   maxPages?: number | undefined;
+  /**
+   * Read pages with scanPage where it can: their rows are then ScannedLeads,
+   * which only a sink that `takesScanned` can write.
+   */
+  scan?: boolean | undefined;
 }
 
 export interface FetchedPage extends LeadsPage {
@@ -65,7 +73,7 @@ export async function* paginateLeads(
   let awaited = 0;
   let early: EarlyRequest | undefined;
   const fetchNumbered = (pageToken: string | null, number: number): InFlight =>
-    fetchPage(client, query, pageToken, notFound, prefetch ? (body) => askEarly(body, number) : undefined);
+    fetchPage(client, query, pageToken, notFound, prefetch ? (body) => askEarly(body, number) : undefined, options.scan === true);
   // Only for the awaited page: read-ahead stays one page, however slow the caller.
   const askEarly = (body: Buffer, number: number): boolean => {
     if (number !== awaited) return false;
@@ -119,14 +127,26 @@ function fetchPage(
   token: string | null,
   notFound: string,
   onBody: ((body: Buffer) => boolean) | undefined,
+  scan: boolean,
 ): InFlight {
   const controller = new AbortController();
   const result = client
-    .getJson({ path: leadsPath(query, token), notFound, signal: controller.signal, ...(onBody ? { onBody } : {}) })
-    .then(parseLeadsPage);
+    .getJson({
+      path: leadsPath(query, token),
+      notFound,
+      signal: controller.signal,
+      ...(onBody ? { onBody } : {}),
+      ...(scan ? { parse: scanOrParse } : {}),
+    })
+    .then((body) => (body instanceof ScannedPage ? body : parseLeadsPage(body)));
   // A prefetch the caller never reads (it stopped early) must not surface as an unhandled rejection.
   result.catch(() => undefined);
   return { result, cancel: () => controller.abort('cancelled') };
+}
+
+/** A page scanned, or else parsed as any body is (parseLeadsPage then checks it as always). */
+function scanOrParse(body: Buffer): unknown {
+  return scanPage(body) ?? parseUtf8Json(body);
 }
 
 function loopError(token: string, page: number): RobofyError {

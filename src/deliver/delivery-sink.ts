@@ -12,6 +12,7 @@ import type { DeliveryRun } from './open-delivery.js';
  */
 export class DeliverySink implements LeadSink {
   readonly columns = null;
+  readonly takesScanned = false;
   readonly #delivery: DeliveryRun;
   readonly #signal: AbortSignal;
   readonly #spool: CaptureOrderSpool;

@@ -75,16 +75,19 @@ export async function exportChatbot(context: ExportContext, job: ChatbotExportJo
   if (incremental && settings.format === 'csv') checkStateColumns(settings.columns, incremental.columns);
   const csv = settings.format === 'csv' ? continueCsv(settings, incremental?.csv) : undefined;
   const destination = await openDestination(job.output, context.stdout);
-  const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
-    paginateLeads(client, job.query, { maxPages: settings.maxPages, startToken, knownTokens });
   const sink = openSink(settings, destination, incremental?.columns, csv, context.warn);
+  const keep = leadFilter(resume?.bounds ?? settings, incremental, context.warn);
+  // Scanned leads carry only what deduplication reads: for a run that filters, journals or reads nothing else.
+  const scan = sink.takesScanned && keep === undefined && resume === undefined;
+  const fetchPages = (startToken: string | null, knownTokens: readonly string[]) =>
+    paginateLeads(client, job.query, { maxPages: settings.maxPages, startToken, knownTokens, scan });
   const checkText = invalidUtf8Check(context.warn);
   try {
     const result = await exportLeads({
       pages: resume ? resume.pages(fetchPages) : fetchPages(null, []),
       sink,
       deduper: new LeadDeduper(),
-      keep: leadFilter(resume?.bounds ?? settings, incremental, context.warn),
+      keep,
       limit: settings.limit,
       signal,
       done: incremental ? (page) => incremental.reachedDelivered(page) : undefined,

@@ -113,13 +113,22 @@ let previousNames: readonly unknown[] = [];
 let previousColumns: readonly string[] = BASE_COLUMNS;
 
 function fieldColumns(fields: readonly unknown[]): readonly string[] {
-  if (sameNames(fields, previousNames)) return previousColumns;
+  return columnsFor(fields, fieldName);
+}
+
+/** leadColumns of a lead whose fields have these names (a string, or undefined for none), in order. */
+export function columnsOfNames(names: readonly unknown[]): readonly string[] {
+  return names.length === 0 ? BASE_COLUMNS : columnsFor(names, (name) => name);
+}
+
+function columnsFor<T>(fields: readonly T[], nameOf: (field: T) => unknown): readonly string[] {
+  if (sameNames(fields, nameOf, previousNames)) return previousColumns;
   const names: unknown[] = [];
   const columns: string[] = [...BASE_COLUMNS];
   const taken: TakenColumns | undefined =
     BASE_COLUMNS.length + fields.length > LINEAR_SCAN_LIMIT ? new Map(BASE_COLUMNS.map((base) => [base, FIRST_SUFFIX])) : undefined;
   for (const field of fields) {
-    const name = fieldName(field);
+    const name = nameOf(field);
     const column = uniqueColumnName(fieldColumn(name), columns, taken);
     names.push(name);
     columns.push(column);
@@ -130,10 +139,10 @@ function fieldColumns(fields: readonly unknown[]): readonly string[] {
   return columns;
 }
 
-function sameNames(fields: readonly unknown[], names: readonly unknown[]): boolean {
+function sameNames<T>(fields: readonly T[], nameOf: (field: T) => unknown, names: readonly unknown[]): boolean {
   if (fields.length !== names.length) return false;
   for (let i = 0; i < fields.length; i++) {
-    const name = fieldName(fields[i]);
+    const name = nameOf(fields[i]!);
     // An object name is stringified afresh each time: never trust the cache for it.
     if (name !== names[i] || (typeof name === 'object' && name !== null)) return false;
   }

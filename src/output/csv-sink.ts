@@ -1,11 +1,13 @@
 import { tmpdir } from 'node:os';
 import type { Writable } from 'node:stream';
+import { scannedLeads } from '../api/scanned-page.js';
 import type { Lead } from '../api/types.js';
 import { ColumnSet } from '../leads/column-set.js';
 import { BASE_COLUMNS } from '../leads/flatten.js';
 import { CsvSpool } from './csv-spool.js';
 import { csvRecords, csvStart, LoneSurrogateCheck, type CsvStyle } from './csv-text.js';
 import { holdErrors } from './hold-errors.js';
+import { ByteBuilder, scannedCsvRecords, scannedSize } from './scanned-records.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 
@@ -28,6 +30,7 @@ export function createCsvSink(options: SinkOptions, tuning: CsvTuning = {}): Lea
 }
 
 abstract class CsvSinkBase implements LeadSink {
+  readonly takesScanned = true;
   protected readonly out: Writable;
   protected readonly header: boolean;
   protected readonly bom: boolean;
@@ -76,6 +79,13 @@ class StreamingCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
+    const scanned = scannedLeads(leads);
+    if (scanned) {
+      const out = new ByteBuilder(scannedSize(scanned));
+      out.text(this.#takeHeader());
+      scannedCsvRecords(scanned, this.columnSet, false, this.style, out);
+      return writeChunk(this.out, out.bytes());
+    }
     const records = csvRecords(leads, this.columnSet, false, this.style);
     this.surrogates.check(leads, records);
     const text = this.#takeHeader() + records;
@@ -108,6 +118,7 @@ class SpooledCsvSink extends CsvSinkBase {
   readonly #tmpDir: string;
   readonly #readChunk: number | undefined;
   #spool: CsvSpool | undefined;
+  #scanned: ByteBuilder | undefined;
 
   constructor(options: SinkOptions, readChunk: number | undefined) {
     super(options, new ColumnSet(options.knownColumns?.length ? options.knownColumns : BASE_COLUMNS));
@@ -116,9 +127,17 @@ class SpooledCsvSink extends CsvSinkBase {
   }
 
   protected writePage(leads: readonly Lead[]): Promise<void> | undefined {
+    this.#spool ??= new CsvSpool(this.#tmpDir, this.style.delimiter);
+    const scanned = scannedLeads(leads);
+    if (scanned) {
+      // The spool copies what it is given, so one builder serves every page.
+      this.#scanned ??= new ByteBuilder(scannedSize(scanned));
+      this.#scanned.clear();
+      scannedCsvRecords(scanned, this.columnSet, true, this.style, this.#scanned);
+      return this.#spool.append(this.#scanned.bytes(), this.columnSet.size);
+    }
     const text = csvRecords(leads, this.columnSet, true, this.style);
     this.surrogates.check(leads, text);
-    this.#spool ??= new CsvSpool(this.#tmpDir, this.style.delimiter);
     return this.#spool.append(text, this.columnSet.size);
   }
 

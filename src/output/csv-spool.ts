@@ -26,8 +26,8 @@ export class CsvSpool {
     this.#delimiter = delimiter;
   }
 
-  /** Appends CSV `records` that all have `width` cells. */
-  append(records: string, width: number): Promise<void> | undefined {
+  /** Appends CSV `records` (text, or its UTF-8 bytes) that all have `width` cells. */
+  append(records: string | Uint8Array, width: number): Promise<void> | undefined {
     const before = this.#file.size;
     const pending = this.#file.append(records);
     const bytes = this.#file.size - before;

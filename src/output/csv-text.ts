@@ -80,6 +80,11 @@ export function csvStart(names: readonly string[], header: boolean, bom: boolean
   return (bom ? UTF8_BOM : '') + (header ? csvHeader(names, style) : '');
 }
 
+/** One cell's text as csvRecord writes it, quoted when it must be. */
+export function csvCellText(value: unknown, style: CsvStyle): string {
+  return csvField(csvCell(value, style.escapeFormulas), NEEDS_QUOTES[style.delimiter]);
+}
+
 /** Strings as-is (formula-escaped on request), null/undefined empty, anything else its JSON text (numbers exactly as sent). */
 function csvCell(value: unknown, escapeFormulas: boolean): string {
   if (typeof value === 'string') return escapeFormulas ? escapeFormula(value) : value;

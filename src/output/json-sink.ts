@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
+import { scannedLeads, type ScannedLead } from '../api/scanned-page.js';
 import type { Lead } from '../api/types.js';
 import { holdErrors } from './hold-errors.js';
 import { createJsonEncoder, type LeadEncoder } from './json-encoder.js';
+import { ByteBuilder, scannedJsonObject } from './scanned-records.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 
@@ -22,6 +24,8 @@ export const JSON_ARRAY: JsonFraming = { first: '[\n', between: ',\n', after: ''
 /** Leads as JSON objects, one per line, framed as JSONL or as one array; one write per page. */
 export class JsonSink implements LeadSink {
   readonly columns = null;
+  // Scanned leads are written flattened, with every column.
+  readonly takesScanned: boolean;
   readonly #out: Writable;
   readonly #framing: JsonFraming;
   readonly #encode: LeadEncoder;
@@ -32,6 +36,7 @@ export class JsonSink implements LeadSink {
     this.#out = options.out;
     this.#framing = framing;
     this.#encode = createJsonEncoder(options);
+    this.takesScanned = options.raw !== true && options.columns === undefined;
     this.#release = holdErrors(options.out);
   }
 
@@ -41,6 +46,8 @@ export class JsonSink implements LeadSink {
 
   writeLeads(leads: readonly Lead[]): Promise<void> | undefined {
     if (leads.length === 0) return undefined;
+    const scanned = scannedLeads(leads);
+    if (scanned) return this.#writeScanned(scanned);
     const { first, between, after } = this.#framing;
     let text = '';
     for (let i = 0; i < leads.length; i++) {
@@ -48,6 +55,18 @@ export class JsonSink implements LeadSink {
     }
     this.#count += leads.length;
     return writeChunk(this.#out, text);
+  }
+
+  #writeScanned(leads: readonly ScannedLead[]): Promise<void> | undefined {
+    const { first, between, after } = this.#framing;
+    const out = new ByteBuilder(leads[0]!.rows.body.length);
+    for (let i = 0; i < leads.length; i++) {
+      out.text(this.#count === 0 && i === 0 ? first : between);
+      scannedJsonObject(leads[i]!, out);
+      out.text(after);
+    }
+    this.#count += leads.length;
+    return writeChunk(this.#out, out.bytes());
   }
 
   async finish(): Promise<void> {

@@ -16,6 +16,8 @@ export interface LeadSink {
   readonly count: number;
   /** CSV and xlsx: the columns of the header, in order (known once finished); null for JSON formats. */
   readonly columns: readonly string[] | null;
+  /** True when writeLeads also takes the ScannedLeads of scanned pages (see paginateLeads' `scan`). */
+  readonly takesScanned: boolean;
 }
 
 export interface SinkOptions {

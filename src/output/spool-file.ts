@@ -32,9 +32,9 @@ export class SpoolFile {
     return this.#writer.total;
   }
 
-  /** Appends `text` as UTF-8. Callers await what it returns before appending again. */
-  append(text: string): Promise<void> | undefined {
-    const pending = this.#writer.writeText(text);
+  /** Appends `data` (text as UTF-8); copied, so the caller may reuse it. Callers await what it returns before appending again. */
+  append(data: string | Uint8Array): Promise<void> | undefined {
+    const pending = typeof data === 'string' ? this.#writer.writeText(data) : this.#writer.write(data);
     return this.#opened ? pending : this.#openedThen(pending);
   }
 

@@ -48,6 +48,7 @@ interface SpooledSheet {
  * Memory stays flat however many leads go through.
  */
 export class XlsxSink implements LeadSink {
+  readonly takesScanned = false;
   readonly #out: Writable;
   readonly #columns: ColumnSet;
   readonly #rows: SheetRows;
