@@ -8,7 +8,7 @@ import { LeadDeduper } from '../leads/dedupe.js';
 import { createTimeFilter } from '../leads/time-filter.js';
 import { outputError } from '../output/atomic-file.js';
 import type { CsvDelimiter } from '../output/csv-text.js';
-import { createSink, type LeadSink, type OutputFormat } from '../output/sink.js';
+import { loadSink, type LeadSink, type OutputFormat } from '../output/sink.js';
 import { checkStateColumns, continueCsv, type CsvRun } from '../state/csv-continuation.js';
 import type { CsvFileShape } from '../state/state-file.js';
 import { openDestination, type Destination } from './destination.js';
@@ -75,7 +75,7 @@ export async function exportChatbot(context: ExportContext, job: ChatbotExportJo
   if (incremental && settings.format === 'csv') checkStateColumns(settings.columns, incremental.columns);
   const csv = settings.format === 'csv' ? continueCsv(settings, incremental?.csv) : undefined;
   const destination = await openDestination(job.output, context.stdout);
-  const sink = openSink(settings, destination, incremental?.columns, csv, context.warn);
+  const sink = await openSink(settings, destination, incremental?.columns, csv, context.warn);
   const keep = leadFilter(resume?.bounds ?? settings, incremental, context.warn);
   // Scanned leads carry only what deduplication reads: for a run that filters, journals or reads nothing else.
   const scan = sink.takesScanned && keep === undefined && resume === undefined;
@@ -115,15 +115,15 @@ export async function exportChatbot(context: ExportContext, job: ChatbotExportJo
   }
 }
 
-export function openSink(
+export async function openSink(
   settings: ExportSettings,
   destination: Destination,
   knownColumns: readonly string[] | undefined,
   csv: CsvRun | undefined,
   warn: (text: string) => void,
   columns = settings.columns,
-): LeadSink {
-  return createSink(settings.format, {
+): Promise<LeadSink> {
+  return loadSink(settings.format, {
     out: destination.out,
     onWarning: warn,
     raw: settings.raw,

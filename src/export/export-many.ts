@@ -60,7 +60,7 @@ export async function exportCombined(
   const destination = await openDestination(job.output, context.stdout);
   const columns = combinedColumns(settings.columns);
   const known = job.knownColumns.length > 0 ? job.knownColumns : [...ORIGIN_COLUMNS, ...BASE_COLUMNS];
-  const sink = openSink(settings, destination, known, job.csv, context.warn, columns);
+  const sink = await openSink(settings, destination, known, job.csv, context.warn, columns);
   const queues = job.queries.map(() => new BatchQueue(destination.scratchDir ?? tmpdir()));
   const stop = new AbortController();
   const signal = AbortSignal.any([context.signal, stop.signal]);

@@ -3,7 +3,6 @@ import type { Lead } from '../api/types.js';
 import { createCsvSink } from './csv-sink.js';
 import type { CsvDelimiter } from './csv-text.js';
 import { JSON_ARRAY, JSONL, JsonSink } from './json-sink.js';
-import { XlsxSink } from './xlsx/xlsx-sink.js';
 
 export interface LeadSink {
   /** Writes one page of leads (already filtered and deduplicated). May return a promise for backpressure. */
@@ -49,7 +48,14 @@ export interface SinkOptions {
 
 export type OutputFormat = 'csv' | 'jsonl' | 'json' | 'xlsx';
 
-export function createSink(format: OutputFormat, options: SinkOptions): LeadSink {
+/** A sink for any format; the workbook writer (and its zip library) is loaded only when a workbook is asked for. */
+export async function loadSink(format: OutputFormat, options: SinkOptions): Promise<LeadSink> {
+  if (format !== 'xlsx') return createSink(format, options);
+  const { XlsxSink } = await import('./xlsx/xlsx-sink.js');
+  return new XlsxSink(options);
+}
+
+export function createSink(format: Exclude<OutputFormat, 'xlsx'>, options: SinkOptions): LeadSink {
   switch (format) {
     case 'csv':
       return createCsvSink(options);
@@ -57,7 +63,5 @@ export function createSink(format: OutputFormat, options: SinkOptions): LeadSink
       return new JsonSink(options, JSONL);
     case 'json':
       return new JsonSink(options, JSON_ARRAY);
-    case 'xlsx':
-      return new XlsxSink(options);
   }
 }

@@ -48,7 +48,12 @@ export async function createProgress(io: IO, options: ProgressOptions): Promise<
 }
 
 export function plural(count: number, word: string, words = `${word}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? word : words}`;
+  return `${thousands(count)} ${count === 1 ? word : words}`;
+}
+
+/** 1234567 as `1,234,567`, as toLocaleString('en-US') writes it, without the ~25 ms it takes to set up Intl. */
+function thousands(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 export function seconds(ms: number): string {

@@ -5,7 +5,6 @@ import { parseDuration, parseTimeBound } from '../../leads/time.js';
 import type { ChatbotRef } from '../../leads/chatbot-list.js';
 import type { OutputFormat } from '../../output/sink.js';
 import { exportChatbot, type ExportContext, type ExportSettings } from '../../export/export-chatbot.js';
-import { IncrementalExport } from '../../export/incremental.js';
 import { isOutputTemplate } from '../../export/output-template.js';
 import { createProgress, plural, retriesText, seconds } from '../../ui/progress.js';
 import { connect } from '../connect.js';
@@ -22,7 +21,6 @@ import {
   readChatbotsFrom,
   type LeadsCommandOptions,
 } from '../parse-options.js';
-import { exportMany } from './export-many.js';
 
 export interface ExportOptions extends LeadsCommandOptions, ExportSettings {
   output: string | undefined;
@@ -150,12 +148,14 @@ export async function runExport(given: Record<string, unknown>, io: IO): Promise
     warn: (text) => progress.warn(text),
   };
   try {
+    // Several chatbots and --state bring their own modules, loaded only when asked for: start-up is paid on every run.
     if (options.queries.length > 1 || isOutputTemplate(options.output)) {
+      const { exportMany } = await import('./export-many.js');
       await exportMany(context, options, (query) => fingerprint(raw, options, query), progress, io);
       return;
     }
     const incremental = options.state
-      ? await IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
+      ? await (await import('../../export/incremental.js')).IncrementalExport.open(options.state, options.query, io.now(), options.overlapMs)
       : undefined;
     const shifts = listingShifts(io);
     try {
