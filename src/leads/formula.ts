@@ -10,7 +10,8 @@ export function escapeFormula(value: string): string {
   return value.length > 0 && startsFormula(value.charCodeAt(0)) ? `'${value}` : value;
 }
 
-function startsFormula(code: number): boolean {
+/** True for the first character (or byte) of a value that gets the leading `'`. */
+export function startsFormula(code: number): boolean {
   switch (code) {
     case 0x3d: // =
     case 0x2b: // +

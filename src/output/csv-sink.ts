@@ -7,7 +7,8 @@ import { BASE_COLUMNS } from '../leads/flatten.js';
 import { CsvSpool } from './csv-spool.js';
 import { csvRecords, csvStart, LoneSurrogateCheck, type CsvStyle } from './csv-text.js';
 import { holdErrors } from './hold-errors.js';
-import { ByteBuilder, scannedCsvRecords, scannedSize } from './scanned-records.js';
+import { ByteBuilder } from './byte-builder.js';
+import { scannedCsvRecords, scannedSize } from './scanned-records.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 

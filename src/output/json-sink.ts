@@ -3,7 +3,8 @@ import { scannedLeads, type ScannedLead } from '../api/scanned-page.js';
 import type { Lead } from '../api/types.js';
 import { holdErrors } from './hold-errors.js';
 import { createJsonEncoder, type LeadEncoder } from './json-encoder.js';
-import { ByteBuilder, scannedJsonObject } from './scanned-records.js';
+import { ByteBuilder } from './byte-builder.js';
+import { scannedJsonObject } from './scanned-records.js';
 import type { LeadSink, SinkOptions } from './sink.js';
 import { flushed, writeChunk } from './write-chunk.js';
 

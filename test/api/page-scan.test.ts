@@ -15,7 +15,8 @@ import { parseUtf8Json } from '../../src/api/utf8-json.js';
 import { ColumnSet } from '../../src/leads/column-set.js';
 import { csvRecords, type CsvStyle } from '../../src/output/csv-text.js';
 import { createJsonEncoder } from '../../src/output/json-encoder.js';
-import { ByteBuilder, scannedCsvRecords, scannedJsonObject } from '../../src/output/scanned-records.js';
+import { ByteBuilder } from '../../src/output/byte-builder.js';
+import { scannedCsvRecords, scannedJsonObject } from '../../src/output/scanned-records.js';
 import { hostileLiteral } from './hostile-json.js';
 
 /** Text a JSON string may hold with only the short escapes: quotes, backslashes, separators, formula starts, non-ASCII. */
