@@ -1,3 +1,4 @@
+import { LosslessNumber } from 'lossless-json';
 import { CellKind, type ScannedLead, type ScannedRows } from '../api/scanned-page.js';
 import type { ColumnSet } from '../leads/column-set.js';
 import { startsFormula } from '../leads/formula.js';
@@ -9,7 +10,8 @@ import { csvCellText, type CsvStyle } from './csv-text.js';
  * encoder writes them) of scanned leads, built by copying each value's
  * bytes from the page body. Only a string with an escape is decoded, and
  * written by the same code as a parsed lead's; a test holds the two paths
- * byte for byte equal.
+ * byte for byte equal. For writers that type each value (xlsx), the values
+ * themselves, as parsing would give them.
  */
 
 /** A first guess at the room a batch's output takes: about its page's size. */
@@ -146,4 +148,35 @@ function keyTexts(columns: readonly string[]): readonly Buffer[] {
     lastColumns = columns;
   }
   return lastKeys;
+}
+
+/** The lead's values in the set's column order (undefined where it has none), as toCells(flattenLead(lead)) gives a parsed lead's. */
+export function scannedCells(lead: ScannedLead, columns: ColumnSet, grow: boolean): unknown[] {
+  const { rows, index } = lead;
+  const slots = columns.slotsOf(rows.columns[index]!, grow);
+  const cells = new Array<unknown>(columns.size).fill(undefined);
+  const first = rows.firstCell[index]!;
+  for (let i = 0; i < slots.length; i++) if (slots[i]! >= 0) cells[slots[i]!] = cellValue(rows, first + i);
+  return cells;
+}
+
+/** A cell's value as parseUtf8Json gives it: a number JavaScript cannot hold as written is an ExactNumber. */
+function cellValue(rows: ScannedRows, cell: number): unknown {
+  const { body, cells } = rows;
+  const start = cells[cell * 3]!;
+  const end = cells[cell * 3 + 1]!;
+  switch (cells[cell * 3 + 2] as CellKind) {
+    case CellKind.Null:
+      return null;
+    case CellKind.Text:
+      return body.toString('utf8', start, end);
+    case CellKind.Escaped:
+      return JSON.parse(body.toString('utf8', start, end)) as string;
+    case CellKind.Literal: {
+      const literal = body.toString('latin1', start, end);
+      if (literal === 'true' || literal === 'false') return literal === 'true';
+      const number = Number(literal);
+      return String(number) === literal ? number : new LosslessNumber(literal);
+    }
+  }
 }

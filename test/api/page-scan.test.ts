@@ -17,6 +17,7 @@ import { csvRecords, type CsvStyle } from '../../src/output/csv-text.js';
 import { createJsonEncoder } from '../../src/output/json-encoder.js';
 import { ByteBuilder } from '../../src/output/byte-builder.js';
 import { scannedCsvRecords, scannedJsonObject } from '../../src/output/scanned-records.js';
+import { SheetRows, type CutValue } from '../../src/output/xlsx/sheet-rows.js';
 import { hostileLiteral } from './hostile-json.js';
 
 /** Text a JSON string may hold with only the short escapes: quotes, backslashes, separators, formula starts, non-ASCII. */
@@ -147,6 +148,14 @@ function expectSameAsParsed(bytes: Buffer): boolean {
       expect(scannedColumns.names).toEqual(parsedColumns.names);
     }
   }
+  for (const grow of [true, false]) {
+    const sheets = [expected.rows, leads as unknown as Lead[]].map((rows) => {
+      const cuts: CutValue[] = [];
+      const sheet = new SheetRows(new ColumnSet(grow ? ['id', 'created_at'] : ['id', 'created_at', 'f', 'source']), grow, (c) => cuts.push(c));
+      return { xml: sheet.encode(rows, 2), widths: sheet.widths(), cuts: cuts.map((c) => [String(c.lead.id), c.column, c.length]) };
+    });
+    expect(sheets[1]).toEqual(sheets[0]);
+  }
   const encode = createJsonEncoder({});
   for (const [i, lead] of leads.entries()) {
     const out = new ByteBuilder(16);
@@ -157,7 +166,7 @@ function expectSameAsParsed(bytes: Buffer): boolean {
 }
 
 describe('scanPage', () => {
-  it('gives the parser’s leads, token, CSV and JSON bytes for any page it takes, and takes every page of the supported shapes', () => {
+  it('gives the parser’s leads, token, CSV bytes, JSON objects and worksheet rows for any page it takes, and takes every page of the supported shapes', () => {
     fc.assert(
       fc.property(page, ({ text, mustScan }) => {
         const took = expectSameAsParsed(Buffer.from(text, 'utf8'));

@@ -1,7 +1,9 @@
 import { isExactNumber, jsonText } from '../../api/exact-json.js';
+import { scannedLeads } from '../../api/scanned-page.js';
 import type { Lead } from '../../api/types.js';
 import { toCells, type ColumnSet } from '../../leads/column-set.js';
 import { flattenLead } from '../../leads/flatten.js';
+import { scannedCells } from '../scanned-records.js';
 import { columnLetters, DATE_STYLE, dateSerial, exactNumber, HEADER_STYLE, MAX_CELL_CHARS, textCell } from './cell-xml.js';
 
 /** A value longer than a cell holds, cut to MAX_CELL_CHARS. */
@@ -44,10 +46,12 @@ export class SheetRows {
 
   /** `<row>` elements for `leads`, numbered from `firstRow`. */
   encode(leads: readonly Lead[], firstRow: number): string {
+    const scanned = scannedLeads(leads);
     let xml = '';
     for (let i = 0; i < leads.length; i++) {
       const lead = leads[i]!;
-      xml += this.#row(lead, toCells(flattenLead(lead), this.#columns, this.#grow), firstRow + i);
+      const cells = scanned ? scannedCells(scanned[i]!, this.#columns, this.#grow) : toCells(flattenLead(lead), this.#columns, this.#grow);
+      xml += this.#row(lead, cells, firstRow + i);
     }
     return xml;
   }
