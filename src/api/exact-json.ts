@@ -41,7 +41,7 @@ export function hasInexactNumber(text: string): boolean {
  * with JSON.parse. Slower than JSON.parse: for texts `hasInexactNumber` flags.
  */
 export function parseExactly(text: string): unknown {
-  const value = parse(text, null, { parseNumber, onDuplicateKey: ({ newValue }) => newValue });
+  const value = parse(text, null, { parseNumber: numberFromLiteral, onDuplicateKey: ({ newValue }) => newValue });
   remember(value);
   return value;
 }
@@ -51,7 +51,8 @@ export function parseJsonText(text: string): unknown {
   return hasInexactNumber(text) ? parseExactly(text) : JSON.parse(text);
 }
 
-function parseNumber(literal: string): number | LosslessNumber {
+/** A number literal as JSON.parse gives it, except that one JSON.parse would alter is an ExactNumber. */
+export function numberFromLiteral(literal: string): number | ExactNumber {
   return isExactLiteral(literal) ? Number(literal) : new LosslessNumber(literal);
 }
 

@@ -95,7 +95,8 @@ function checkRow(row: unknown, index: number): void {
   }
 }
 
-function readToken(value: unknown, where: string): string | null {
+/** A `next_page_token` value: missing, null and "" end the listing; a number is its text. */
+export function readToken(value: unknown, where: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || isExactNumber(value)) return String(value);

@@ -6,14 +6,15 @@ import {
   controlFrom,
   escapedEnd,
   FIELD_KEYS,
-  firstControl,
   isNumberChar,
   NextMatch,
   NUMBER,
   ROW_KEYS,
   SIMPLE_ESCAPES,
 } from './scan-syntax.js';
-import { CellKind, ScannedLead, ScannedPage, type ScannedRows } from './scanned-page.js';
+import { isExactNumber } from './exact-json.js';
+import { readToken } from './leads-page.js';
+import { CellKind, literalValue, ScannedLead, ScannedPage, type ScannedRows } from './scanned-page.js';
 import type { Lead } from './types.js';
 
 const QUOTE = 0x22;
@@ -77,6 +78,8 @@ class Scanner {
   readonly #columns: (readonly string[])[] = [];
   readonly #ids: (string | number)[] = [];
   readonly #createdAt: unknown[] = [];
+  // The envelope's members read so far, by path: the rows (read into the fields above) and the token's two places.
+  readonly #found = new Map<string, unknown>();
   // The lead's and its predecessor's field names as (start, end, kind), to see that a lead has its predecessor's form.
   #names: number[] = [];
   #previousNames: number[] = [];
@@ -86,50 +89,14 @@ class Scanner {
     this.#text = body.toString('latin1');
     const text = this.#text;
     this.#backslash = new NextMatch((from) => text.indexOf('\\', from));
-    // Only rows that are not compact look for these. Before the first control byte there is none to
-    // find; after it, a regular expression finds the next.
-    let control: number | undefined;
-    this.#control = new NextMatch((from) => {
-      control ??= firstControl(body);
-      return from <= control ? control : controlFrom(text, from);
-    });
+    // Only rows that are not compact look for control characters.
+    this.#control = new NextMatch((from) => controlFrom(text, from));
   }
 
   page(): ScannedPage {
-    let token: unknown;
-    let dataToken: unknown;
-    const seen = new Set<string>();
-    // A key given twice is JSON.parse's last one: not taken on here.
-    const once = (key: string): true => {
-      if (seen.has(key)) throw NOT_PLAIN;
-      seen.add(key);
-      return true;
-    };
-    this.#object((key) => {
-      if (key !== 'data') return false;
-      once(key);
-      this.#object((dataKey) => {
-        if (dataKey === 'next_page_token') {
-          dataToken = this.#tokenValue();
-          return once('data.next_page_token');
-        }
-        if (dataKey !== 'report') return false;
-        once(dataKey);
-        this.#object((reportKey) => {
-          if (reportKey === 'next_page_token') {
-            token = this.#tokenValue();
-            return once('report.next_page_token');
-          }
-          if (reportKey !== 'rows') return false;
-          this.#rowArray();
-          return once(reportKey);
-        });
-        return true;
-      });
-      return true;
-    });
+    this.#object((key) => key === 'data' && this.#once('data', () => this.#object((inData) => this.#dataMember(inData))));
     this.#space();
-    if (this.#at !== this.#text.length || !seen.has('rows')) throw NOT_PLAIN;
+    if (this.#at !== this.#text.length || !this.#found.has('data.report.rows')) throw NOT_PLAIN;
     this.#firstCell.push(this.#cells.length / 3);
     const scanned: ScannedRows = {
       body: copyOf(this.#body),
@@ -138,7 +105,25 @@ class Scanner {
       columns: this.#columns,
     };
     const rows = this.#ids.map((id, index) => new ScannedLead(id, this.#createdAt[index], scanned, index) as unknown as Lead);
-    return new ScannedPage(rows, readToken(token) ?? readToken(dataToken));
+    const token = readToken(this.#found.get('data.report.next_page_token'), 'data.report') ?? readToken(this.#found.get('data.next_page_token'), 'data');
+    return new ScannedPage(rows, token);
+  }
+
+  #dataMember(key: string): boolean {
+    if (key === 'next_page_token') return this.#once('data.next_page_token', () => this.#tokenValue());
+    return key === 'report' && this.#once('data.report', () => this.#object((inReport) => this.#reportMember(inReport)));
+  }
+
+  #reportMember(key: string): boolean {
+    if (key === 'next_page_token') return this.#once('data.report.next_page_token', () => this.#tokenValue());
+    return key === 'rows' && this.#once('data.report.rows', () => this.#rowArray());
+  }
+
+  /** Reads the value of the envelope member `path` into #found; a key given twice is JSON.parse's last one, not taken on here. */
+  #once(path: string, read: () => unknown): true {
+    if (this.#found.has(path)) throw NOT_PLAIN;
+    this.#found.set(path, read());
+    return true;
   }
 
   #rowArray(): void {
@@ -151,8 +136,10 @@ class Scanner {
     const first = cells.length;
     this.#firstCell.push(first / 3);
     for (let i = 0; i < BASE_KEYS.length; i++) cells.push(0, 0, -1);
-    [this.#previousNames, this.#names] = [this.#names, this.#previousNames];
-    this.#names.length = 0;
+    const previous = this.#previousNames;
+    this.#previousNames = this.#names;
+    this.#names = previous;
+    previous.length = 0;
     if (!this.#compactRow(first)) this.#anyRow(first);
     for (let i = first + 2; i < first + BASE_KEYS.length * 3; i += 3) if (cells[i] === -1) cells[i] = CellKind.Null;
     this.#columns.push(this.#sameForm() ? this.#columns.at(-1)! : columnsOfNames(this.#decodedNames()));
@@ -309,34 +296,25 @@ class Scanner {
 
   /** The id as checkRow takes it: a non-empty string, or a number JavaScript holds exactly. */
   #id(cell: number): string | number {
-    const [start, end, kind] = this.#cell(cell);
-    if (kind === CellKind.Text || kind === CellKind.Escaped) {
-      const id = this.#string(start, end, kind);
-      if (id !== '') return id;
-    } else if (kind === CellKind.Literal) {
-      const literal = this.#text.slice(start, end);
-      const id = Number(literal);
-      if (Number.isFinite(id) && String(id) === literal) return id;
-    }
+    const id = this.#value(this.#cells, cell);
+    if ((typeof id === 'string' && id !== '') || typeof id === 'number') return id;
     throw NOT_PLAIN;
   }
 
-  /** A base value as JSON.parse gives it, for what reads created_at. */
+  /** A base value as JSON.parse gives it, for what reads created_at; not an ExactNumber. */
   #valueOf(cell: number): unknown {
-    const [start, end, kind] = this.#cell(cell);
-    if (kind === CellKind.Null) return null;
-    if (kind !== CellKind.Literal) return this.#string(start, end, kind);
-    const literal = this.#text.slice(start, end);
-    if (literal === 'true') return true;
-    if (literal === 'false') return false;
-    const value = Number(literal);
-    if (String(value) !== literal) throw NOT_PLAIN;
+    const value = this.#value(this.#cells, cell);
+    if (isExactNumber(value)) throw NOT_PLAIN;
     return value;
   }
 
-  #cell(cell: number): [number, number, CellKind] {
-    const cells = this.#cells;
-    return [cells[cell]!, cells[cell + 1]!, cells[cell + 2] as CellKind];
+  /** The value of the cell at `at` in `cells`, as parseUtf8Json gives it. */
+  #value(cells: readonly number[], at: number): unknown {
+    const start = cells[at]!;
+    const end = cells[at + 1]!;
+    const kind = cells[at + 2] as CellKind;
+    if (kind === CellKind.Null) return null;
+    return kind === CellKind.Literal ? literalValue(this.#text.slice(start, end)) : this.#string(start, end, kind);
   }
 
   #string(start: number, end: number, kind: CellKind): string {
@@ -432,16 +410,13 @@ class Scanner {
     into[offset + 2] = CellKind.Literal;
   }
 
-  /** A page token as readToken takes it: a string, a number's text, or null. */
+  /** A page token's value for readToken, which would refuse a boolean: that page is left to the parser, whose error it is. */
   #tokenValue(): unknown {
     const cell = [0, 0, 0];
     this.#scalar(cell, 0);
-    const kind = cell[2] as CellKind;
-    if (kind === CellKind.Null) return null;
-    if (kind !== CellKind.Literal) return this.#string(cell[0]!, cell[1]!, kind);
-    const literal = this.#text.slice(cell[0], cell[1]);
-    if (literal === 'true' || literal === 'false') throw NOT_PLAIN;
-    return { literal };
+    const value = this.#value(cell, 0);
+    if (typeof value === 'boolean') throw NOT_PLAIN;
+    return value;
   }
 
   /**
@@ -537,9 +512,3 @@ function copyOf(body: Buffer): Buffer {
   return copy;
 }
 
-/** As parseLeadsPage's readToken: missing, null and "" end the listing; a number is its text. */
-function readToken(value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value === 'string') return value;
-  return (value as { literal: string }).literal;
-}

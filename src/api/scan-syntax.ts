@@ -13,7 +13,8 @@ export const BASE_KEYS = ['id', 'created_at', 'source', 'page_url', 'ip_address'
 export const ROW_KEYS = ['{"id":', ',"created_at":', ',"source":', ',"page_url":', ',"ip_address":', ',"lead_data":'];
 export const FIELD_KEYS = ['{"field_name":', ',"field_type":', ',"field_value":'];
 const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\["\\/bfnrt][^"\\\x00-\x1f]*)*"`;
-const SCALAR = String.raw`(?:${STRING}|null|true|false|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)`;
+const NUMBER_SYNTAX = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const SCALAR = String.raw`(?:${STRING}|null|true|false|${NUMBER_SYNTAX})`;
 const FIELD = String.raw`\{"field_name":(?:${STRING}|null),"field_type":${STRING},"field_value":${SCALAR}\}`;
 /** One compact row, checked whole: see #compactRow. */
 export const COMPACT_ROW = new RegExp(
@@ -23,7 +24,7 @@ export const COMPACT_ROW = new RegExp(
 );
 // The escapes JSON has besides `\u` (pages holding one of those are not scanned).
 export const SIMPLE_ESCAPES = new Set([...'"\\/bfnrt'].map((char) => char.charCodeAt(0)));
-export const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+export const NUMBER = new RegExp(`^${NUMBER_SYNTAX}$`);
 const CONTROL = /[\x00-\x1f]/g;
 
 /**
@@ -65,16 +66,6 @@ export function escapedEnd(text: string, start: number): number {
 
 export function isNumberChar(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x2b || code === 0x2e || code === 0x45 || code === 0x65;
-}
-
-/** Where the body's first control byte is: a native search per byte value beats a regular expression over a page with none. */
-export function firstControl(body: Buffer): number {
-  let first = Infinity;
-  for (let byte = 0; byte < 0x20; byte++) {
-    const at = body.indexOf(byte);
-    if (at !== -1 && at < first) first = at;
-  }
-  return first;
 }
 
 export function controlFrom(text: string, from: number): number {

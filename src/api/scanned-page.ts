@@ -1,3 +1,4 @@
+import { numberFromLiteral, type ExactNumber } from './exact-json.js';
 import type { Lead } from './types.js';
 
 /**
@@ -53,4 +54,10 @@ export class ScannedPage {
 /** The leads as ScannedLeads when they came from a scanned page (a batch never mixes pages), else undefined. */
 export function scannedLeads(leads: readonly Lead[]): readonly ScannedLead[] | undefined {
   return leads.length > 0 && (leads[0] as unknown) instanceof ScannedLead ? (leads as unknown as readonly ScannedLead[]) : undefined;
+}
+
+/** A Literal cell's value as parseUtf8Json gives it: a boolean, or a number (an ExactNumber where JavaScript cannot hold it as written). */
+export function literalValue(literal: string): boolean | number | ExactNumber {
+  if (literal === 'true' || literal === 'false') return literal === 'true';
+  return numberFromLiteral(literal);
 }

@@ -1,5 +1,4 @@
-import { LosslessNumber } from 'lossless-json';
-import { CellKind, type ScannedLead, type ScannedRows } from '../api/scanned-page.js';
+import { CellKind, literalValue, type ScannedLead, type ScannedRows } from '../api/scanned-page.js';
 import type { ColumnSet } from '../leads/column-set.js';
 import { startsFormula } from '../leads/formula.js';
 import type { ByteBuilder } from './byte-builder.js';
@@ -172,11 +171,7 @@ function cellValue(rows: ScannedRows, cell: number): unknown {
       return body.toString('utf8', start, end);
     case CellKind.Escaped:
       return JSON.parse(body.toString('utf8', start, end)) as string;
-    case CellKind.Literal: {
-      const literal = body.toString('latin1', start, end);
-      if (literal === 'true' || literal === 'false') return literal === 'true';
-      const number = Number(literal);
-      return String(number) === literal ? number : new LosslessNumber(literal);
-    }
+    case CellKind.Literal:
+      return literalValue(body.toString('latin1', start, end));
   }
 }
