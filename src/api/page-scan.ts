@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { columnsOfNames } from '../leads/flatten.js';
+import { BASE_COLUMNS, columnsOfNames } from '../leads/flatten.js';
 import {
-  BASE_KEYS,
   COMPACT_ROW,
   controlFrom,
   escapedEnd,
@@ -135,13 +134,13 @@ class Scanner {
     const cells = this.#cells;
     const first = cells.length;
     this.#firstCell.push(first / 3);
-    for (let i = 0; i < BASE_KEYS.length; i++) cells.push(0, 0, -1);
+    for (let i = 0; i < BASE_COLUMNS.length; i++) cells.push(0, 0, -1);
     const previous = this.#previousNames;
     this.#previousNames = this.#names;
     this.#names = previous;
     previous.length = 0;
     if (!this.#compactRow(first)) this.#anyRow(first);
-    for (let i = first + 2; i < first + BASE_KEYS.length * 3; i += 3) if (cells[i] === -1) cells[i] = CellKind.Null;
+    for (let i = first + 2; i < first + BASE_COLUMNS.length * 3; i += 3) if (cells[i] === -1) cells[i] = CellKind.Null;
     this.#columns.push(this.#sameForm() ? this.#columns.at(-1)! : columnsOfNames(this.#decodedNames()));
     this.#ids.push(this.#id(first));
     this.#createdAt.push(this.#valueOf(first + 3));
@@ -161,7 +160,7 @@ class Scanner {
     const cells = this.#cells;
     const names = this.#names;
     let at = this.#at + ROW_KEYS[0]!.length;
-    for (let i = 0; i < BASE_KEYS.length; i++) at = this.#walkValue(at, cells, first + i * 3) + ROW_KEYS[i + 1]!.length;
+    for (let i = 0; i < BASE_COLUMNS.length; i++) at = this.#walkValue(at, cells, first + i * 3) + ROW_KEYS[i + 1]!.length;
     if (text.charCodeAt(at) === LOWER_N) at += 'null'.length;
     else if (text.charCodeAt(at + 1) === CLOSE_BRACKET) at += '[]'.length;
     else {
@@ -324,7 +323,7 @@ class Scanner {
 
   /** Which base column a row key names (its index), LEAD_DATA_SLOT for lead_data, OTHER_KEY for the rest. */
   #baseSlot(start: number, end: number): number {
-    for (let i = 0; i < BASE_KEYS.length; i++) if (this.#keyIs(start, end, BASE_KEYS[i]!)) return i;
+    for (let i = 0; i < BASE_COLUMNS.length; i++) if (this.#keyIs(start, end, BASE_COLUMNS[i]!)) return i;
     return this.#keyIs(start, end, 'lead_data') ? LEAD_DATA_SLOT : OTHER_KEY;
   }
 

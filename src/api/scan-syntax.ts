@@ -1,3 +1,5 @@
+import { BASE_COLUMNS } from '../leads/flatten.js';
+
 /**
  * What page-scan.ts reads JSON text with: one regular expression that
  * checks a whole compact row, and searches that find the next backslash or
@@ -7,10 +9,8 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-// In flattenLead's order: a cell's place in a lead is its key's index here.
-export const BASE_KEYS = ['id', 'created_at', 'source', 'page_url', 'ip_address'];
-/** A compact row's keys, with what comes before each, in the API's order; then a field's. */
-export const ROW_KEYS = ['{"id":', ',"created_at":', ',"source":', ',"page_url":', ',"ip_address":', ',"lead_data":'];
+/** A compact row's keys, with what comes before each: the base columns in flattenLead's order, then lead_data; then a field's. */
+export const ROW_KEYS = [...BASE_COLUMNS, 'lead_data'].map((key, i) => `${i === 0 ? '{' : ','}"${key}":`);
 export const FIELD_KEYS = ['{"field_name":', ',"field_type":', ',"field_value":'];
 const STRING = String.raw`"[^"\\\x00-\x1f]*(?:\\["\\/bfnrt][^"\\\x00-\x1f]*)*"`;
 const NUMBER_SYNTAX = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
@@ -18,7 +18,7 @@ const SCALAR = String.raw`(?:${STRING}|null|true|false|${NUMBER_SYNTAX})`;
 const FIELD = String.raw`\{"field_name":(?:${STRING}|null),"field_type":${STRING},"field_value":${SCALAR}\}`;
 /** One compact row, checked whole: see #compactRow. */
 export const COMPACT_ROW = new RegExp(
-  ROW_KEYS.slice(0, BASE_KEYS.length).map((key) => escapeRegExp(key) + SCALAR).join('') +
+  ROW_KEYS.slice(0, BASE_COLUMNS.length).map((key) => escapeRegExp(key) + SCALAR).join('') +
     String.raw`,"lead_data":(?:null|\[(?:${FIELD}(?:,${FIELD})*)?\])\}`,
   'y',
 );
